@@ -1,0 +1,67 @@
+# Tin Cậy: `make demo` runs the system with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The test run needs a secret key (production settings refuse to start without one) and plain
+# HTTP for the browser test against a local gunicorn.
+TEST_ENV := SECRET_KEY=test-only-not-secret HTTPS=0
+PG_URL ?= postgres://postgres@127.0.0.1:5432/tincay
+
+.PHONY: help demo demo-data test test-sqlite test-postgres lint messages bench clean
+
+help:
+	@echo "make demo           install, migrate SQLite under var/, load demo data, run web + worker"
+	@echo "make test           lint, migration check and the whole test suite (SQLite)"
+	@echo "make test-postgres  the suite against PostgreSQL (PG_URL=$(PG_URL))"
+	@echo "make messages       update and compile translations"
+	@echo "make bench          measure speed; figures go to docs/benchmarks.md"
+
+$(VENV)/.base: requirements/base.txt
+	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/base.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.base requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@touch $@
+
+var/secret_key:
+	@mkdir -p var
+	@umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# Migrate, collect static files and load the demo data into the SQLite database under var/.
+demo-data: $(VENV)/.base var/secret_key
+	@scripts/system-deps demo
+	SECRET_KEY_FILE=var/secret_key HTTPS=0 $(PY) manage.py migrate --noinput -v 0
+	SECRET_KEY_FILE=var/secret_key HTTPS=0 $(PY) manage.py collectstatic --noinput -v 0
+	SECRET_KEY_FILE=var/secret_key HTTPS=0 $(PY) manage.py load_demo | tee var/demo-logins.txt
+
+demo: demo-data
+	SECRET_KEY_FILE=var/secret_key HTTPS=0 HOST=$(HOST) PORT=$(PORT) scripts/demo.sh
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v 1
+
+test: $(VENV)/.dev
+	@scripts/system-deps test
+	$(MAKE) --no-print-directory lint
+	$(TEST_ENV) $(PY) -m pytest
+
+test-postgres: $(VENV)/.dev
+	@scripts/system-deps test
+	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(PY) -m pytest --create-db
+
+messages: $(VENV)/.dev
+	$(TEST_ENV) $(PY) manage.py makemessages -l vi -l en --no-obsolete --no-location -i ".venv/*" -i "var/*"
+	$(TEST_ENV) $(PY) manage.py compilemessages -l vi -l en -i ".venv/*" -i "var/*"
+
+bench: $(VENV)/.dev
+	$(TEST_ENV) $(PY) scripts/bench.py
+
+clean:
+	rm -rf var/static .pytest_cache .ruff_cache

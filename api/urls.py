@@ -1,0 +1,273 @@
+"""The REST surface (django-ninja, OpenAPI at /api/v1/docs). Personal tokens, sent as
+`Authorization: Bearer tc_...`; every route reads through core.access like the pages do."""
+
+from datetime import date, datetime
+from functools import wraps
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import HttpBearer
+
+from core.access import can, visible_to
+from core.models import ApiToken, AuditEvent, Contact, Organisation, OrgUnit, Person
+from vntext import fold
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        if not token or len(token) > 200:
+            return None
+        found = (
+            ApiToken.objects.select_related("person__organisation__org_unit")
+            .filter(key_hash=ApiToken.hash_key(token), revoked_at__isnull=True, person__is_active=True)
+            .first()
+        )
+        if found is None:
+            return None
+        # Touch last_used_at at most once a minute: no write on every request.
+        now = timezone.now()
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.person
+        return found.person
+
+
+api = NinjaAPI(
+    title="Tin Cậy API",
+    version="1",
+    urls_namespace="api",
+    auth=TokenAuth(),
+    description="REST API of Tin Cậy. Authenticate with a personal token: `Authorization: Bearer tc_…`.",
+)
+
+# --- Errors in Vietnamese (or the request's language), naming the field -------------------
+
+_PYDANTIC_MESSAGES = {
+    "missing": lambda e: _("this field is required"),
+    "int_parsing": lambda e: _("expected a whole number"),
+    "int_type": lambda e: _("expected a whole number"),
+    "bool_parsing": lambda e: _("expected true or false"),
+    "date_from_datetime_parsing": lambda e: _("expected a date YYYY-MM-DD"),
+    "date_parsing": lambda e: _("expected a date YYYY-MM-DD"),
+    "datetime_parsing": lambda e: _("expected a date and time (ISO 8601)"),
+    "string_too_long": lambda e: _("at most %(n)s characters") % {"n": e.get("ctx", {}).get("max_length")},
+    "greater_than_equal": lambda e: _("must be at least %(n)s") % {"n": e.get("ctx", {}).get("ge")},
+    "less_than_equal": lambda e: _("must be at most %(n)s") % {"n": e.get("ctx", {}).get("le")},
+    "enum": lambda e: _("must be one of: %(values)s") % {"values": e.get("ctx", {}).get("expected")},
+    "literal_error": lambda e: _("must be one of: %(values)s") % {"values": e.get("ctx", {}).get("expected")},
+}
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    details = []
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", []) if p not in ("query", "body", "path")]
+        field = ".".join(loc) or "?"
+        message = _PYDANTIC_MESSAGES.get(error.get("type"), lambda e: _("invalid value"))(error)
+        details.append({"field": field, "message": message})
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    return api.create_response(request, {"detail": summary, "errors": details}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return api.create_response(request, {"detail": _("Missing or invalid API token.")}, status=401)
+
+
+def requires(permission: str):
+    """Route decorator: the person behind the token needs this permission (core.access)."""
+
+    def decorate(func):
+        @wraps(func)
+        def wrapper(request, *args, **kwargs):
+            if not can(request.auth, permission):
+                raise HttpError(403, _("You do not have permission to do this."))
+            return func(request, *args, **kwargs)
+
+        wrapper.tincay_permission = permission
+        return wrapper
+
+    return decorate
+
+
+class Pagination(LimitOffsetPagination):
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=1000)
+        offset: int = Field(0, ge=0)
+
+
+# --- Schemas ------------------------------------------------------------------------------
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    role: str
+    organisation: str | None
+    org_unit_code: str | None
+    permissions: list[str]
+
+
+class OrgUnitOut(Schema):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    depth: int
+    is_active: bool
+
+    @staticmethod
+    def resolve_parent_code(obj):
+        return obj.parent.code if obj.parent_id else None
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    short_name: str
+    kind: str
+    org_unit_code: str
+    parent_id: int | None
+    email: str
+    phone: str
+
+    @staticmethod
+    def resolve_org_unit_code(obj):
+        return obj.org_unit.code
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    position: str
+    organisation_id: int | None
+    email: str
+    phone: str
+
+
+class ContactOut(Schema):
+    id: int
+    kind: str
+    title: str
+    person_name: str
+    position: str
+    organisation_id: int | None
+    org_unit_code: str
+    phone: str
+    email: str
+    purpose: str
+    is_public: bool
+
+    @staticmethod
+    def resolve_org_unit_code(obj):
+        return obj.org_unit.code
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: datetime
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    before: dict | None
+    after: dict | None
+    note: str
+
+
+class OrgUnitFilter(Schema):
+    level: OrgUnit.Level | None = None
+    parent: str | None = Field(None, max_length=16)
+    q: str | None = Field(None, max_length=100)
+
+
+class AuditFilter(Schema):
+    action: str | None = Field(None, max_length=80)
+    object_type: str | None = Field(None, max_length=80)
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+# --- Routes -------------------------------------------------------------------------------
+
+
+@api.get("/me", response=MeOut, url_name="me")
+@requires("home.view")
+def me(request):
+    from core.access import PERMISSIONS
+
+    person = request.auth
+    return {
+        "username": person.username,
+        "full_name": person.full_name,
+        "role": person.role,
+        "organisation": str(person.organisation) if person.organisation_id else None,
+        "org_unit_code": person.org_unit.code if person.org_unit else None,
+        "permissions": sorted(p for p in PERMISSIONS if can(person, p)),
+    }
+
+
+@api.get("/orgunits", response=list[OrgUnitOut], url_name="orgunit_list")
+@requires("orgunit.view")
+@paginate(Pagination)
+def orgunit_list(request, filters: Query[OrgUnitFilter]):
+    units = visible_to(request.auth, OrgUnit.objects.select_related("parent"))
+    if filters.level:
+        units = units.filter(level=filters.level)
+    if filters.parent:
+        units = units.filter(parent__code=filters.parent)
+    if filters.q:
+        units = units.filter(search_key__contains=fold(filters.q))
+    return units
+
+
+@api.get("/orgunits/{code}", response=OrgUnitOut, url_name="orgunit_detail")
+@requires("orgunit.view")
+def orgunit_detail(request, code: str):
+    return get_object_or_404(visible_to(request.auth, OrgUnit.objects.select_related("parent")), code=code)
+
+
+@api.get("/organisations", response=list[OrganisationOut], url_name="organisation_list")
+@requires("organisation.view")
+@paginate(Pagination)
+def organisation_list(request):
+    return visible_to(request.auth, Organisation.objects.select_related("org_unit"))
+
+
+@api.get("/people", response=list[PersonOut], url_name="person_list")
+@requires("person.view")
+@paginate(Pagination)
+def person_list(request):
+    return visible_to(request.auth, Person.objects.filter(is_active=True))
+
+
+@api.get("/directory", response=list[ContactOut], url_name="directory")
+@requires("directory.view")
+@paginate(Pagination)
+def directory(request):
+    return visible_to(request.auth, Contact.objects.filter(is_active=True).select_related("org_unit"))
+
+
+@api.get("/audit", response=list[AuditEventOut], url_name="audit_list")
+@requires("audit.view")
+@paginate(Pagination)
+def audit_list(request, filters: Query[AuditFilter]):
+    events = visible_to(request.auth, AuditEvent.objects.all())
+    if filters.action:
+        events = events.filter(action=filters.action)
+    if filters.object_type:
+        events = events.filter(object_type=filters.object_type)
+    if filters.date_from:
+        events = events.filter(at__date__gte=filters.date_from)
+    if filters.date_to:
+        events = events.filter(at__date__lte=filters.date_to)
+    return events

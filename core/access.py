@@ -1,0 +1,129 @@
+"""The access policy, in one place: a person's role decides what they may do, their org unit's
+subtree decides which rows they may see.
+
+- `can(person, permission)` answers "may this person do X at all?" from PERMISSIONS.
+- `visible_to(person, queryset)` narrows any queryset of a model that declares a `scope`
+  (see core.models.Scope) to the rows in the person's subtree.
+- `can_see(person, obj)` is the same rule for one object.
+- `@requires(permission)` guards a view; the role x view matrix test reads its mark.
+
+Province roles see the whole province, district roles their district's subtree (never a sibling
+district), outside organisations (press, carriers) only rows of their own organisation.
+Superusers see and may do everything; a person without a role sees nothing.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import redirect
+
+from .roles import ALL_ROLES, DISTRICT_ROLES, EXTERNAL_ROLES, PROVINCE_ROLES, Role
+
+STAFF_ROLES = ALL_ROLES
+INTERNAL_ROLES = PROVINCE_ROLES | DISTRICT_ROLES
+
+PERMISSIONS: dict[str, frozenset] = {
+    # Every staff member has a home page, their account, the org units and directory in scope.
+    "home.view": STAFF_ROLES,
+    "account.manage": STAFF_ROLES,
+    "orgunit.view": STAFF_ROLES,
+    "organisation.view": STAFF_ROLES,
+    "person.view": STAFF_ROLES,
+    "directory.view": STAFF_ROLES,
+    # Only administrators maintain the directory and the org structure.
+    "directory.edit": frozenset({Role.ADMIN}),
+    "orgunit.import": frozenset({Role.ADMIN}),
+    "person.manage": frozenset({Role.ADMIN}),
+    # The audit log is for the Department's leaders and the administrators.
+    "audit.view": frozenset({Role.LEADER, Role.ADMIN}),
+    # Django admin (configuration) is for administrators only.
+    "admin.site": frozenset({Role.ADMIN}),
+}
+
+
+def _active(person) -> bool:
+    return bool(person and person.is_authenticated and person.is_active)
+
+
+def can(person, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}: add it to core.access.PERMISSIONS")
+    if not _active(person):
+        return False
+    if person.is_superuser:
+        return True
+    return person.role in PERMISSIONS[permission]
+
+
+def scope_root(person):
+    """The org unit whose subtree the person sees, or None when they see no subtree."""
+    if not _active(person) or person.organisation_id is None:
+        return None
+    if person.role in INTERNAL_ROLES:
+        return person.organisation.org_unit
+    return None
+
+
+def _lookup(prefix: str, field: str) -> str:
+    return f"{prefix}__{field}" if prefix else field
+
+
+def scope_q(person, model) -> Q | None:
+    """The filter for `model` rows the person may see; None means every row."""
+    scope = model.scope
+    if _active(person) and person.is_superuser:
+        return None
+    if not _active(person) or not person.role:
+        return Q(pk__in=[])
+    if person.role in EXTERNAL_ROLES:
+        if scope.organisation is None or person.organisation_id is None:
+            return Q(pk__in=[])
+        return Q(**{_lookup(scope.organisation, "pk"): person.organisation_id})
+    root = scope_root(person)
+    if root is None:
+        return Q(pk__in=[])
+    q = Q(**{_lookup(scope.org_unit, "path__startswith"): root.path})
+    if scope.with_ancestors:
+        q |= Q(**{_lookup(scope.org_unit, "code__in"): root.ancestor_codes()})
+    return q
+
+
+def visible_to(person, queryset: QuerySet) -> QuerySet:
+    q = scope_q(person, queryset.model)
+    return queryset if q is None else queryset.filter(q)
+
+
+def can_see(person, obj) -> bool:
+    return visible_to(person, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def requires(permission: str):
+    """View decorator: log-in required, then the permission. Marks the view for the matrix test."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}")
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can(user, permission):
+                raise PermissionDenied
+            if settings.OTP_REQUIRED and permission != "account.manage" and not user.is_verified():
+                return redirect("core:totp_setup")
+            return view(request, *args, **kwargs)
+
+        wrapper.tincay_permission = permission
+        return wrapper
+
+    return decorate
+
+
+def public(view):
+    """Marks a view that anyone may open (log-in page, language switch)."""
+    view.tincay_permission = None
+    return view

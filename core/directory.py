@@ -1,0 +1,32 @@
+"""The directory of hotlines and contact points: one source for pages and documents."""
+
+from django.core.cache import cache
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from .models import Contact
+
+CACHE_KEY = "core:public-hotlines:v1"
+
+
+def public_hotlines() -> list[dict]:
+    """Active public hotlines, for page footers and documents (cached until one changes)."""
+    rows = cache.get(CACHE_KEY)
+    if rows is None:
+        rows = [
+            {
+                "title": c.title,
+                "phone": c.phone,
+                "phone_digits": c.phone_digits,
+                "organisation": str(c.organisation) if c.organisation_id else "",
+                "person_name": c.person_name,
+            }
+            for c in Contact.objects.filter(is_active=True, is_public=True).select_related("organisation")
+        ]
+        cache.set(CACHE_KEY, rows, 3600)
+    return rows
+
+
+@receiver(post_save, sender=Contact)
+def _forget_hotlines(**kwargs):
+    cache.delete(CACHE_KEY)

@@ -1,0 +1,127 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from vntext import nfc
+
+from .access import visible_to
+from .models import AuditEvent, Contact, Organisation, OrgUnit
+from .orgunit_import import MAX_BYTES
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        "invalid_login": _(
+            "Wrong username or password. After %(limit)s failed attempts the account is locked for a while."
+        ),
+        "inactive": _("This account is disabled. Ask the system administrator."),
+    }
+
+    def get_invalid_login_error(self):
+        from django.conf import settings
+
+        return forms.ValidationError(
+            self.error_messages["invalid_login"],
+            code="invalid_login",
+            params={"limit": settings.AXES_FAILURE_LIMIT},
+        )
+
+
+class TokenForm(forms.Form):
+    otp_token = forms.RegexField(
+        label=_("Six-digit code from your authenticator app"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Enter the 6 digits shown in your authenticator app.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_otp_token(self):
+        return self.cleaned_data["otp_token"].strip()
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100, help_text=_("What the token is for."))
+
+    def clean_name(self):
+        name = nfc(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("Give the token a name."))
+        return name
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = [
+            "kind",
+            "title",
+            "person_name",
+            "position",
+            "organisation",
+            "org_unit",
+            "phone",
+            "email",
+            "purpose",
+            "is_public",
+            "is_active",
+            "sort_order",
+        ]
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the units and organisations the editor may see can be chosen.
+        self.fields["org_unit"].queryset = visible_to(
+            person, OrgUnit.objects.filter(level__in=["province", "district"])
+        )
+        self.fields["organisation"].queryset = visible_to(person, Organisation.objects.select_related("org_unit"))
+
+    def clean(self):
+        data = super().clean()
+        for name in ("title", "person_name", "position", "purpose"):
+            if data.get(name):
+                data[name] = nfc(data[name]) if name != "purpose" else data[name].strip()
+        if not data.get("phone") and not data.get("email"):
+            raise forms.ValidationError(_("Give a phone number or an email address."))
+        return data
+
+
+class OrgUnitImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file (code,name,level,parent_code; UTF-8)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20})
+        return upload
+
+
+class AuditFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
+    actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, events=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        events = events if events is not None else AuditEvent.objects.all()
+        actions = events.order_by().values_list("action", flat=True).distinct()
+        types = events.exclude(object_type="").order_by().values_list("object_type", flat=True).distinct()
+        self.fields["action"].choices = [("", _("All"))] + [(a, a) for a in sorted(actions)]
+        self.fields["object_type"].choices = [("", _("All"))] + [(t, t) for t in sorted(types)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data

@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand
+
+from core import demo
+
+
+class Command(BaseCommand):
+    help = "Load the Kiên Giang 2021 demo data (idempotent) and print the demo log-ins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the log-ins.")
+
+    def handle(self, *args, quiet_logins=False, **options):
+        result = demo.load()
+        self.stdout.write(
+            f"Demo data: {result['orgunits']} org units, {result['organisations']} organisations, "
+            f"{len(result['people'])} people, {result['contacts']} directory entries."
+        )
+        if quiet_logins:
+            return
+        self.stdout.write("")
+        self.stdout.write(f"Demo log-ins (password for all: {demo.DEMO_PASSWORD})")
+        width = max(len(p.username) for p in result["people"])
+        for person in result["people"]:
+            self.stdout.write(
+                f"  {person.username:<{width}}  {person.get_role_display()} — {person.full_name}, "
+                f"{person.organisation.short_name or person.organisation.name}"
+            )

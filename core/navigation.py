@@ -1,0 +1,61 @@
+"""The staff navigation and the per-role home page: which modules a role works with.
+
+A module that has not landed yet shows as a card without a link ("coming"), never as a broken
+link; when a module lands, give it its `url` here.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .access import can
+from .roles import Role
+
+# Modules of DESIGN.md. `url` is None until the module exists.
+MODULES = {
+    "reporting": {"title": _("Weekly reports"), "text": _("District reports before Friday 10:00, consolidated in one click."), "url": None},
+    "misinfo": {"title": _("Misinformation desk"), "text": _("Tips, claims, cases, verdicts, police referrals and sanctions."), "url": None},
+    "listening": {"title": _("Social listening"), "text": _("Posts matched to known rumours, watchlists and alerts."), "url": None},
+    "situation": {"title": _("Daily situation"), "text": _("Daily epidemic figures and the daily bulletin for the press."), "url": None},
+    "outreach": {"title": _("Outreach"), "text": _("Key messages, SMS, carrier requests and loudspeakers."), "url": None},
+    "roster": {"title": _("Duty rosters"), "text": _("Hotline, data centre and office rotation."), "url": None},
+}
+
+ROLE_MODULES = {
+    Role.LEADER: ["reporting", "misinfo", "situation", "outreach", "roster"],
+    Role.FOCAL_POINT: ["reporting", "situation", "misinfo"],
+    Role.INSPECTOR: ["misinfo", "listening"],
+    Role.TELECOM_IT: ["outreach"],
+    Role.IT_CENTRE: ["roster"],
+    Role.OFFICE: ["roster"],
+    Role.DISTRICT_CULTURE: ["reporting", "misinfo"],
+    Role.DISTRICT_BROADCAST: ["reporting", "outreach"],
+    Role.DISTRICT_STEERING: ["misinfo"],
+    Role.POLICE: ["misinfo"],
+    Role.HEALTH_DATA: ["situation"],
+    Role.PRESS: ["situation", "misinfo"],
+    Role.CARRIER: ["outreach"],
+    Role.ADMIN: ["reporting", "misinfo", "listening", "situation", "outreach", "roster"],
+}
+
+# The pages of the foundation, in menu order: (url name, label, permission).
+PAGES = [
+    ("core:home", _("Home"), "home.view"),
+    ("core:orgunit_list", _("Org units"), "orgunit.view"),
+    ("core:organisation_list", _("Organisations"), "organisation.view"),
+    ("core:person_list", _("People"), "person.view"),
+    ("core:directory", _("Directory"), "directory.view"),
+    ("core:audit_list", _("Audit log"), "audit.view"),
+]
+
+
+def navigation_for(person) -> list[dict]:
+    return [
+        {"url": reverse(name), "name": name, "label": label}
+        for name, label, permission in PAGES
+        if can(person, permission)
+    ]
+
+
+def modules_for(person) -> list[dict]:
+    keys = list(MODULES) if person.is_superuser and not person.role else ROLE_MODULES.get(person.role, [])
+    return [{"key": key, **MODULES[key]} for key in keys]

@@ -1,0 +1,407 @@
+"""Staff pages of the core app. Views are thin: they read through core.access and change data
+only through core.actions."""
+
+import base64
+import time
+
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.views import LogoutView
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from vntext import fold
+
+from . import actions
+from .access import can, public, requires, scope_root, visible_to
+from .forms import (
+    ApiTokenForm,
+    AuditFilterForm,
+    ContactForm,
+    LoginForm,
+    OrgUnitImportForm,
+    TokenForm,
+)
+from .models import ApiToken, AuditEvent, Contact, Organisation, OrgUnit, Person
+from .navigation import modules_for
+from .roles import Role
+
+PENDING_2FA = "tincay_pending_2fa"
+PENDING_2FA_SECONDS = 300
+PAGE_SIZE = 50
+
+
+def _results_or_page(request, template, context):
+    """With htmx, answer only the results partial; otherwise the whole page."""
+    if request.htmx and request.htmx.target == "results":
+        return render(request, f"{template}#results", context)
+    return render(request, template, context)
+
+
+def _safe_next(request, default="core:home"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+# --- Log-in, two-factor, log-out ----------------------------------------------------------
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def login(request):
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request))
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            auth_login(request, user)
+            return redirect(_safe_next(request))
+        request.session[PENDING_2FA] = {
+            "user_id": user.pk,
+            "backend": user.backend,
+            "since": time.time(),
+            "next": _safe_next(request),
+        }
+        return redirect("core:verify")
+    return render(request, "registration/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Second step of the log-in for a person with an authenticator app."""
+    pending = request.session.get(PENDING_2FA)
+    if not pending or time.time() - pending["since"] > PENDING_2FA_SECONDS:
+        request.session.pop(PENDING_2FA, None)
+        messages.error(request, _("Your log-in has expired. Please log in again."))
+        return redirect("core:login")
+    user = get_object_or_404(get_user_model(), pk=pending["user_id"], is_active=True)
+    credentials = {"username": user.username}
+    if AxesProxyHandler.is_locked(request, credentials):
+        request.session.pop(PENDING_2FA, None)
+        return render(request, "registration/locked_out.html", status=429)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None and device.verify_token(form.cleaned_data["otp_token"]):
+            request.session.pop(PENDING_2FA, None)
+            user.backend = pending["backend"]
+            auth_login(request, user)
+            otp_login(request, device)
+            return redirect(pending["next"])
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        if getattr(request, "axes_locked_out", False):
+            request.session.pop(PENDING_2FA, None)
+            return render(request, "registration/locked_out.html", status=429)
+        form.add_error("otp_token", _("This code is not valid. Check the time on your phone and try again."))
+    return render(request, "registration/verify.html", {"form": form})
+
+
+logout = public(LogoutView.as_view())
+
+
+# --- Home ---------------------------------------------------------------------------------
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return login(request)
+    return _home(request)
+
+
+home.tincay_permission = "home.view"
+
+
+@requires("home.view")
+def _home(request):
+    person = request.user
+    root = scope_root(person)
+    context = {
+        "modules": modules_for(person),
+        "root": root,
+        "counts": {
+            "orgunits": visible_to(person, OrgUnit.objects.filter(is_active=True)).count(),
+            "organisations": visible_to(person, Organisation.objects.filter(is_active=True)).count(),
+            "people": visible_to(person, Person.objects.filter(is_active=True)).count(),
+        },
+        "contacts": visible_to(
+            person, Contact.objects.filter(is_active=True, kind=Contact.Kind.HOTLINE)
+        ).select_related("organisation")[:6],
+        "recent_events": visible_to(person, AuditEvent.objects.select_related("actor"))[:8]
+        if can(person, "audit.view")
+        else [],
+    }
+    return render(request, "core/home.html", context)
+
+
+# --- Org units ----------------------------------------------------------------------------
+
+
+@requires("orgunit.view")
+def orgunit_list(request):
+    units = visible_to(request.user, OrgUnit.objects.all()).annotate(n_children=Count("children", distinct=True))
+    q = request.GET.get("q", "").strip()[:100]
+    level = request.GET.get("level", "")
+    if q:
+        units = units.filter(Q(search_key__contains=fold(q)) | Q(code=q))
+    if level in OrgUnit.Level.values:
+        units = units.filter(level=level)
+    page = Paginator(units, 200).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": q,
+        "level": level,
+        "levels": OrgUnit.Level.choices,
+        "can_import": can(request.user, "orgunit.import"),
+    }
+    return _results_or_page(request, "core/orgunit_list.html", context)
+
+
+@requires("orgunit.view")
+def orgunit_detail(request, code):
+    unit = get_object_or_404(visible_to(request.user, OrgUnit.objects.select_related("parent")), code=code)
+    person = request.user
+    context = {
+        "unit": unit,
+        "ancestors": visible_to(person, unit.ancestors()),
+        "children": visible_to(person, unit.children.all()),
+        "organisations": visible_to(person, unit.organisations.all()),
+        "contacts": visible_to(person, unit.contacts.filter(is_active=True)),
+    }
+    return render(request, "core/orgunit_detail.html", context)
+
+
+@requires("orgunit.import")
+@require_http_methods(["GET", "POST"])
+def orgunit_import(request):
+    form = OrgUnitImportForm(request.POST or None, request.FILES or None)
+    result = None
+    dry_run = "apply" not in request.POST
+    if request.method == "POST" and form.is_valid():
+        result = actions.import_orgunits(request.user, form.cleaned_data["file"].read(), dry_run=dry_run)
+        if result.ok and not dry_run:
+            messages.success(
+                request,
+                _("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+                % {"created": len(result.create), "updated": len(result.update), "unchanged": result.unchanged},
+            )
+            return redirect("core:orgunit_list")
+    return render(request, "core/orgunit_import.html", {"form": form, "result": result, "dry_run": dry_run})
+
+
+# --- Organisations and people -------------------------------------------------------------
+
+
+@requires("organisation.view")
+def organisation_list(request):
+    orgs = visible_to(request.user, Organisation.objects.select_related("org_unit", "parent")).annotate(
+        n_people=Count("people", distinct=True)
+    )
+    q = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "")
+    if q:
+        orgs = orgs.filter(
+            Q(name__icontains=q) | Q(short_name__icontains=q) | Q(org_unit__search_key__contains=fold(q))
+        )
+    if kind in Organisation.Kind.values:
+        orgs = orgs.filter(kind=kind)
+    page = Paginator(orgs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "kind": kind, "kinds": Organisation.Kind.choices}
+    return _results_or_page(request, "core/organisation_list.html", context)
+
+
+@requires("organisation.view")
+def organisation_detail(request, pk):
+    person = request.user
+    org = get_object_or_404(visible_to(person, Organisation.objects.select_related("org_unit", "parent")), pk=pk)
+    context = {
+        "org": org,
+        "people": visible_to(person, org.people.filter(is_active=True)),
+        "divisions": visible_to(person, org.divisions.all()),
+        "contacts": visible_to(person, org.contacts.filter(is_active=True)),
+    }
+    return render(request, "core/organisation_detail.html", context)
+
+
+@requires("person.view")
+def person_list(request):
+    people = visible_to(request.user, Person.objects.filter(is_active=True))
+    q = request.GET.get("q", "").strip()[:100]
+    role = request.GET.get("role", "")
+    if q:
+        people = people.filter(
+            Q(full_name__icontains=q) | Q(username__icontains=q) | Q(organisation__name__icontains=q)
+        )
+    if role in Role.values:
+        people = people.filter(role=role)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "role": role, "roles": Role.choices}
+    return _results_or_page(request, "core/person_list.html", context)
+
+
+@requires("person.view")
+def person_detail(request, pk):
+    other = get_object_or_404(visible_to(request.user, Person.objects.all()), pk=pk)
+    return render(request, "core/person_detail.html", {"other": other})
+
+
+# --- Directory ----------------------------------------------------------------------------
+
+
+@requires("directory.view")
+def directory(request):
+    contacts = visible_to(request.user, Contact.objects.select_related("organisation", "org_unit"))
+    if not can(request.user, "directory.edit"):
+        contacts = contacts.filter(is_active=True)
+    context = {
+        "hotlines": [c for c in contacts if c.kind == Contact.Kind.HOTLINE],
+        "focal_points": [c for c in contacts if c.kind == Contact.Kind.FOCAL_POINT],
+        "can_edit": can(request.user, "directory.edit"),
+    }
+    return render(request, "core/directory.html", context)
+
+
+@requires("directory.edit")
+@require_http_methods(["GET", "POST"])
+def contact_create(request):
+    return _contact_form(request, Contact(kind=Contact.Kind.HOTLINE, org_unit=scope_root(request.user)))
+
+
+@requires("directory.edit")
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk):
+    contact = get_object_or_404(visible_to(request.user, Contact.objects.all()), pk=pk)
+    return _contact_form(request, contact)
+
+
+def _contact_form(request, contact):
+    form = ContactForm(request.POST or None, instance=contact, person=request.user)
+    if request.method == "POST" and form.is_valid():
+        actions.save_contact(request.user, form.save(commit=False))
+        messages.success(request, _("The directory entry was saved."))
+        return redirect("core:directory")
+    return render(request, "core/contact_form.html", {"form": form, "contact": contact})
+
+
+# --- Audit log ----------------------------------------------------------------------------
+
+
+@requires("audit.view")
+def audit_list(request):
+    events = visible_to(request.user, AuditEvent.objects.select_related("org_unit"))
+    form = AuditFilterForm(request.GET or None, events=events)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            events = events.filter(Q(object_repr__icontains=data["q"]) | Q(note__icontains=data["q"]))
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        if data["object_type"]:
+            events = events.filter(object_type=data["object_type"])
+        if data["actor"]:
+            events = events.filter(actor_label__icontains=data["actor"])
+        if data["date_from"]:
+            events = events.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            events = events.filter(at__date__lte=data["date_to"])
+    elif form.is_bound:
+        events = events.none()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return _results_or_page(request, "core/audit_list.html", context)
+
+
+@requires("audit.view")
+def audit_detail(request, pk):
+    event = get_object_or_404(visible_to(request.user, AuditEvent.objects.select_related("org_unit")), pk=pk)
+    return render(request, "core/audit_detail.html", {"event": event})
+
+
+# --- Account ------------------------------------------------------------------------------
+
+
+@requires("account.manage")
+def account(request):
+    person = request.user
+    context = {
+        "device": TOTPDevice.objects.filter(user=person, confirmed=True).first(),
+        "tokens": ApiToken.objects.filter(person=person),
+        "token_form": ApiTokenForm(),
+        "new_key": request.session.pop("tincay_new_api_key", None),
+        "otp_required": settings.OTP_REQUIRED,
+    }
+    return render(request, "core/account.html", context)
+
+
+@requires("account.manage")
+@require_http_methods(["GET", "POST"])
+def totp_setup(request):
+    person = request.user
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=person, confirmed=False, defaults={"name": "authenticator"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["otp_token"]):
+            actions.confirm_totp(person, device)
+            otp_login(request, device)
+            messages.success(request, _("Two-factor authentication is on."))
+            return redirect("core:account")
+        form.add_error("otp_token", _("This code is not valid. Check the time on your phone and try again."))
+    # The otpauth:// URI as a QR code, an SVG inside a data: URI (allowed by the CSP).
+    svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
+    context = {
+        "form": form,
+        "qr": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+        "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
+    }
+    return render(request, "core/totp_setup.html", context)
+
+
+@requires("account.manage")
+@require_POST
+def totp_disable(request):
+    actions.disable_totp(request.user)
+    messages.success(request, _("Two-factor authentication is off."))
+    return redirect("core:account")
+
+
+@requires("account.manage")
+@require_POST
+def token_create(request):
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        _token, key = actions.issue_api_token(request.user, form.cleaned_data["name"])
+        request.session["tincay_new_api_key"] = key
+    else:
+        messages.error(request, " ".join(form.errors.get("name", [])))
+    return redirect("core:account")
+
+
+@requires("account.manage")
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, person=request.user)
+    actions.revoke_api_token(request.user, token)
+    messages.success(request, _("The token was revoked."))
+    return redirect("core:account")

@@ -1,0 +1,60 @@
+"""Shared test set-up: the demo data (Kiên Giang 2021) is loaded once per test session into the
+test database; every test runs in a transaction that is rolled back, so tests see the same
+named people (the demo log-ins) and cannot disturb one another."""
+
+import pytest
+from django.conf import settings
+
+from core import demo
+from core.models import Person
+from core.roles import Role
+
+# Tests log in many times: a fast hasher (not a weaker product, only a faster test).
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# One demo user per role (the district roles from Rạch Giá).
+USERNAME_BY_ROLE = {
+    Role.LEADER: "lanhdao",
+    Role.FOCAL_POINT: "daumoi",
+    Role.INSPECTOR: "thanhtra",
+    Role.TELECOM_IT: "vienthong",
+    Role.IT_CENTRE: "cntt",
+    Role.OFFICE: "vanphong",
+    Role.DISTRICT_CULTURE: "vhtt.rachgia",
+    Role.DISTRICT_BROADCAST: "truyenthanh.rachgia",
+    Role.DISTRICT_STEERING: "bcd.rachgia",
+    Role.POLICE: "congan",
+    Role.HEALTH_DATA: "yte",
+    Role.PRESS: "baochi",
+    Role.CARRIER: "nhamang",
+    Role.ADMIN: "quantri",
+}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        demo.load()
+
+
+@pytest.fixture(autouse=True)
+def _db_and_language(db, settings):
+    # Every test talks Vietnamese unless it says otherwise, like the product.
+    settings.LANGUAGE_CODE = "vi"
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def people() -> dict[str, Person]:
+    return {role: Person.objects.get(username=name) for role, name in USERNAME_BY_ROLE.items()}
+
+
+@pytest.fixture
+def login(client):
+    def do(person):
+        client.force_login(person)
+        return client
+
+    return do

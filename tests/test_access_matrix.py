@@ -1,0 +1,189 @@
+"""The role x view matrix. Every URL pattern and every API route must be listed here with the
+roles that may use it; a new view that is not in the matrix fails the first test."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from api.urls import api
+from core import audit
+from core.models import ApiToken, AuditEvent, Contact, OrgUnit, Person
+from core.roles import Role
+
+R = Role
+EVERYONE = frozenset(Role)
+PUBLIC = "public"
+
+# Page views: url name -> roles allowed (or PUBLIC).
+PAGES = {
+    "core:home": EVERYONE,
+    "core:login": PUBLIC,
+    "core:verify": PUBLIC,
+    "core:logout": PUBLIC,
+    "core:orgunit_list": EVERYONE,
+    "core:orgunit_detail": EVERYONE,
+    "core:orgunit_import": {R.ADMIN},
+    "core:organisation_list": EVERYONE,
+    "core:organisation_detail": EVERYONE,
+    "core:person_list": EVERYONE,
+    "core:person_detail": EVERYONE,
+    "core:directory": EVERYONE,
+    "core:contact_create": {R.ADMIN},
+    "core:contact_edit": {R.ADMIN},
+    "core:audit_list": {R.LEADER, R.ADMIN},
+    "core:audit_detail": {R.LEADER, R.ADMIN},
+    "core:account": EVERYONE,
+    "core:totp_setup": EVERYONE,
+    "core:totp_disable": EVERYONE,
+    "core:token_create": EVERYONE,
+    "core:token_revoke": EVERYONE,
+    "set_language": PUBLIC,
+}
+# Views that only accept POST: a GET by an allowed person answers 405.
+POST_ONLY = {"core:logout", "core:totp_disable", "core:token_create", "core:token_revoke", "set_language"}
+
+# API routes: "METHOD path" -> roles allowed.
+API = {
+    "GET /me": EVERYONE,
+    "GET /orgunits": EVERYONE,
+    "GET /orgunits/{code}": EVERYONE,
+    "GET /organisations": EVERYONE,
+    "GET /people": EVERYONE,
+    "GET /directory": EVERYONE,
+    "GET /audit": {R.LEADER, R.ADMIN},
+}
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace in {"admin", "api"}:
+                continue
+            yield from _walk(p.url_patterns, f"{prefix}{p.namespace}:" if p.namespace else prefix)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{prefix}{p.name}", p.callback
+
+
+def _api_routes():
+    for router_prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for op in path_view.operations:
+                for method in op.methods:
+                    yield f"{method} {router_prefix.rstrip('/')}/{path.lstrip('/')}".replace("//", "/"), op
+
+
+def test_every_page_is_in_the_matrix_and_marked():
+    seen = dict(_walk(get_resolver().url_patterns))
+    missing = sorted(set(seen) - set(PAGES))
+    assert not missing, f"views missing from the role matrix: {missing}"
+    stale = sorted(set(PAGES) - set(seen))
+    assert not stale, f"matrix lists views that no longer exist: {stale}"
+    for name, callback in seen.items():
+        if name == "set_language":
+            continue
+        view = (getattr(callback, "view_class", None) and callback) or callback
+        assert hasattr(view, "tincay_permission"), f"{name} has no @requires or @public mark"
+        assert (view.tincay_permission is None) == (PAGES[name] == PUBLIC), name
+
+
+def test_every_api_route_is_in_the_matrix_and_guarded():
+    routes = dict(_api_routes())
+    assert set(routes) == set(API), (sorted(set(routes) - set(API)), sorted(set(API) - set(routes)))
+    for key, op in routes.items():
+        assert hasattr(op.view_func, "tincay_permission"), f"{key} has no @requires"
+
+
+@pytest.fixture
+def url_args(people):
+    """Arguments for detail URLs: an object each person may see (their own unit, org, self)."""
+    province = OrgUnit.objects.get(code="91")
+    contact = Contact.objects.first()
+    event = audit.record(None, "test.event", province)
+    tokens = {p.pk: ApiToken.issue(p, "matrix")[0] for p in people.values()}
+
+    def args(name, person):
+        return {
+            "core:orgunit_detail": {"code": person.org_unit.code},
+            "core:organisation_detail": {"pk": person.organisation_id},
+            "core:person_detail": {"pk": person.pk},
+            "core:contact_edit": {"pk": contact.pk},
+            "core:audit_detail": {"pk": event.pk},
+            "core:token_revoke": {"pk": tokens[person.pk].pk},
+        }.get(name, {})
+
+    return args
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_role_can_open_exactly_its_pages(client, people, url_args, role):
+    person = people[role]
+    client.force_login(person)
+    for name, allowed in PAGES.items():
+        if allowed == PUBLIC:
+            continue
+        url = reverse(name, kwargs=url_args(name, person))
+        status = client.get(url).status_code
+        if role in allowed:
+            expected = 405 if name in POST_ONLY else 200
+            assert status == expected, f"{role} GET {name}: {status}, expected {expected}"
+        else:
+            assert status == 403, f"{role} GET {name}: {status}, expected 403"
+
+
+def test_anonymous_is_sent_to_login(client, people, url_args):
+    anyone = people[Role.LEADER]
+    for name, allowed in PAGES.items():
+        url = reverse(name, kwargs=url_args(name, anyone))
+        response = client.get(url)
+        if allowed == PUBLIC:
+            assert response.status_code in {200, 302, 405}, name
+        elif name == "core:home":
+            assert response.status_code == 200 and b'name="password"' in response.content
+        else:
+            assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
+def test_person_without_role_sees_nothing(client):
+    nobody = Person.objects.create_user("norole", password="x", full_name="Không vai trò")
+    client.force_login(nobody)
+    assert client.get(reverse("core:home")).status_code == 403
+    assert client.get(reverse("core:directory")).status_code == 403
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_role_can_call_exactly_its_api_routes(client, people, role):
+    person = people[role]
+    _token, key = ApiToken.issue(person, "matrix")
+    headers = {"Authorization": f"Bearer {key}"}
+    for route, allowed in API.items():
+        method, path = route.split(" ", 1)
+        path = path.replace("{code}", person.org_unit.code)
+        response = client.generic(method, f"/api/v1{path}", headers=headers)
+        expected = 200 if role in allowed else 403
+        assert response.status_code == expected, f"{role} {route}: {response.status_code}"
+
+
+def test_api_without_token_is_401_in_vietnamese(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert "token" in response.json()["detail"].lower()
+    response = client.get("/api/v1/me", headers={"Authorization": "Bearer tc_wrong"})
+    assert response.status_code == 401
+
+
+def test_revoked_token_is_refused(client, people):
+    token, key = ApiToken.issue(people[Role.LEADER], "old")
+    from core import actions
+
+    actions.revoke_api_token(people[Role.LEADER], token)
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+
+def test_admin_site_is_for_administrators_only(client, people):
+    for role, person in people.items():
+        client.force_login(person)
+        status = client.get("/admin/").status_code
+        assert status == (200 if role == Role.ADMIN else 302), role
+    client.force_login(people[Role.ADMIN])
+    assert client.get("/admin/core/auditevent/").status_code == 200
+    event = AuditEvent.objects.first()
+    assert client.post(f"/admin/core/auditevent/{event.pk}/delete/").status_code == 403

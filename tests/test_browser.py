@@ -1,0 +1,167 @@
+"""Debian chromium, driven by Playwright, against Tin Cậy as `make demo` runs it: gunicorn on
+a fresh SQLite database with the demo data. Screenshots go to test-artifacts/ to be looked at."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core.demo import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    var = tmp_path_factory.mktemp("var")
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}},
+        "TINCAY_VAR_DIR": str(var),
+        "SECRET_KEY": "browser-test-only",
+        "HTTPS": "0",
+        "DEBUG": "0",
+    }
+    python = sys.executable
+    for args in (
+        ["migrate", "--noinput", "-v", "0"],
+        ["collectstatic", "--noinput", "-v", "0"],
+        ["load_demo", "--quiet-logins"],
+    ):
+        subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=300)
+    port = _free_port()
+    gunicorn = Path(python).with_name("gunicorn")
+    proc = subprocess.Popen(
+        [
+            str(gunicorn),
+            "tincay.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/login/", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(proc.stderr.read().decode()) from None
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser, width=1280, height=900):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return page, problems
+
+
+def _shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _login(page, server, username):
+    page.goto(f"{server}/")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_login_page_then_home_page(server, browser):
+    page, problems = _page(browser)
+    page.goto(f"{server}/")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.get_by_role("heading", name="Đăng nhập vào Tin Cậy").is_visible()
+    _shot(page, "login")
+    _login(page, server, "thanhtra")
+    assert page.get_by_role("heading", name="Xin chào, Long").is_visible()
+    assert page.get_by_role("link", name="Đơn vị hành chính").is_visible()
+    assert page.get_by_text("0927.681.168").first.is_visible()
+    _shot(page, "home-inspector")
+    assert problems == [], problems  # no script errors, no CSP violations
+
+
+def test_district_person_searches_org_units_with_htmx(server, browser):
+    page, problems = _page(browser, width=390, height=844)  # a phone
+    _login(page, server, "vhtt.rachgia")
+    page.goto(f"{server}/orgunits/")
+    page.get_by_label("Tên hoặc mã").fill("vinh thanh")
+    page.wait_for_timeout(800)
+    rows = page.locator("#results tbody tr")
+    assert rows.count() >= 1
+    assert "Phú Quốc" not in page.content()
+    _shot(page, "orgunits-district-phone")
+    assert problems == [], problems
+
+
+def test_leader_sees_audit_log_and_wrong_password_message(server, browser):
+    page, problems = _page(browser)
+    page.goto(f"{server}/")
+    page.get_by_label("Tên đăng nhập").fill("lanhdao")
+    page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+    page.get_by_role("button", name="Đăng nhập").click()
+    assert page.get_by_text("Sai tên đăng nhập hoặc mật khẩu").is_visible()
+    _shot(page, "login-error")
+    _login(page, server, "lanhdao")
+    page.goto(f"{server}/audit/")
+    assert page.get_by_role("heading", name="Nhật ký thay đổi").is_visible()
+    _shot(page, "audit-leader")
+    page.goto(f"{server}/directory/")
+    _shot(page, "directory-leader")
+    assert problems == [], problems

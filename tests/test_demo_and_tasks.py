@@ -1,0 +1,84 @@
+"""The demo data loads again without duplicates; tasks are enqueued only after commit and a
+real database worker runs them."""
+
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+
+from core import actions, demo
+from core.models import Contact, Organisation, OrgUnit, Person
+from core.roles import Role
+from core.tasks import send_email
+
+
+def test_demo_is_idempotent():
+    counts = (OrgUnit.objects.count(), Organisation.objects.count(), Person.objects.count(), Contact.objects.count())
+    demo.load()
+    assert counts == (
+        OrgUnit.objects.count(),
+        Organisation.objects.count(),
+        Person.objects.count(),
+        Contact.objects.count(),
+    )
+
+
+def test_demo_has_one_person_per_role_and_both_units_in_two_districts():
+    roles = set(Person.objects.exclude(role="").values_list("role", flat=True))
+    assert roles == set(Role.values)
+    for district in ("899", "911"):
+        kinds = set(
+            Person.objects.filter(organisation__org_unit__code=district).values_list("organisation__kind", flat=True)
+        )
+        assert {"culture_office", "broadcast_centre"} <= kinds
+    assert Organisation.objects.filter(kind="culture_office").count() == 15
+    assert Organisation.objects.filter(kind="broadcast_centre").count() == 15
+
+
+def test_demo_people_can_log_in(client):
+    assert client.login(username="thanhtra", password=demo.DEMO_PASSWORD)
+
+
+def test_load_demo_prints_the_logins(capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert demo.DEMO_PASSWORD in out and "thanhtra" in out and "Trịnh Tú Long" in out
+
+
+def _run_worker():
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+def test_role_change_email_is_enqueued_on_commit_and_sent_by_the_worker(
+    people, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from django_tasks_db.models import DBTaskResult
+
+    person = people[Role.DISTRICT_STEERING]
+    before = DBTaskResult.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        actions.change_role(people[Role.ADMIN], person, Role.DISTRICT_CULTURE, person.organisation)
+        assert DBTaskResult.objects.count() == before  # nothing is enqueued before the commit
+    assert len(callbacks) == 1
+    assert DBTaskResult.objects.count() == before + 1
+    _run_worker()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [person.email]
+    assert "Vai trò" in mail.outbox[0].body or "vai trò" in mail.outbox[0].body
+    assert DBTaskResult.objects.latest("enqueued_at").status == "SUCCESSFUL"
+
+
+def test_rolled_back_change_enqueues_nothing(people, django_capture_on_commit_callbacks):
+    person = people[Role.DISTRICT_STEERING]
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                actions.change_role(people[Role.ADMIN], person, Role.DISTRICT_CULTURE, person.organisation)
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+
+
+def test_send_email_task_skips_empty_recipients():
+    assert send_email.call([], "x", "y") == 0

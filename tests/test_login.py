@@ -1,0 +1,112 @@
+"""Log-in in Vietnamese, lockout after repeated failures, TOTP two-factor."""
+
+import pytest
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.roles import Role
+
+PASSWORD = "mat-khau-dung-2021"
+
+
+@pytest.fixture
+def inspector(people):
+    person = people[Role.INSPECTOR]
+    person.set_password(PASSWORD)
+    person.save()
+    return person
+
+
+def code_for(device, offset=0):
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset):06d}"
+
+
+def test_root_shows_the_vietnamese_login_page(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<html lang="vi">' in body
+    assert "Đăng nhập" in body and "Mật khẩu" in body
+
+
+def test_english_is_available(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get("/").content.decode()
+    assert '<html lang="en">' in body and "Log in to Tin Cậy" in body
+
+
+def test_login_and_logout(client, inspector):
+    response = client.post(reverse("core:login"), {"username": inspector.username, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("core:home")
+    assert "Trịnh Tú Long" in client.get("/").content.decode()
+    client.post(reverse("core:logout"))
+    assert b'name="password"' in client.get("/").content
+
+
+def test_wrong_password_message_is_vietnamese(client, inspector):
+    response = client.post(reverse("core:login"), {"username": inspector.username, "password": "sai"})
+    assert response.status_code == 200
+    assert "Sai tên đăng nhập hoặc mật khẩu" in response.content.decode()
+
+
+def test_next_must_stay_on_site(client, inspector):
+    response = client.post(
+        reverse("core:login"),
+        {"username": inspector.username, "password": PASSWORD, "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("core:home")
+
+
+def test_lockout_after_repeated_failures(client, inspector, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("core:login"), {"username": inspector.username, "password": "sai"})
+    response = client.post(reverse("core:login"), {"username": inspector.username, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "tạm khóa" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_two_factor_setup_then_login_asks_for_the_code(client, inspector):
+    client.force_login(inspector)
+    page = client.get(reverse("core:totp_setup"))
+    assert page.status_code == 200 and "data:image/svg+xml;base64," in page.content.decode()
+    device = TOTPDevice.objects.get(user=inspector, confirmed=False)
+    bad = client.post(reverse("core:totp_setup"), {"otp_token": "000000" if code_for(device) != "000000" else "111111"})
+    assert "Mã không đúng" in bad.content.decode()
+    assert client.post(reverse("core:totp_setup"), {"otp_token": code_for(device)}).status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    client.post(reverse("core:logout"))
+
+    response = client.post(reverse("core:login"), {"username": inspector.username, "password": PASSWORD})
+    assert response["Location"] == reverse("core:verify")
+    assert "_auth_user_id" not in client.session  # not logged in before the code
+    assert client.get(reverse("core:home")).status_code == 200  # the login page again
+    response = client.post(reverse("core:verify"), {"otp_token": "12ab"})
+    assert "6 chữ số" in response.content.decode()
+    response = client.post(reverse("core:verify"), {"otp_token": code_for(device, offset=1)})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(inspector.pk)
+
+
+def test_wrong_codes_lock_the_account(client, inspector, settings):
+    device = TOTPDevice.objects.create(user=inspector, name="a", confirmed=True)
+    client.post(reverse("core:login"), {"username": inspector.username, "password": PASSWORD})
+    wrong = "123456" if code_for(device) != "123456" else "654321"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(reverse("core:verify"), {"otp_token": wrong})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_verify_without_pending_login_goes_back(client):
+    response = client.get(reverse("core:verify"))
+    assert response.status_code == 302 and response["Location"] == reverse("core:login")
+
+
+def test_otp_required_sends_people_to_setup(client, inspector, settings):
+    settings.OTP_REQUIRED = True
+    client.force_login(inspector)
+    response = client.get(reverse("core:directory"))
+    assert response.status_code == 302 and response["Location"] == reverse("core:totp_setup")

@@ -1,0 +1,60 @@
+"""Settings come from the environment; production refuses to start without a secret key and
+passes `check --deploy`."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args, env_extra=None, drop=()):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "HTTPS", *drop}}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", env_extra={"DEBUG": "0"}, drop={"SECRET_KEY_FILE"})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_secret_key_can_come_from_a_file(tmp_path):
+    key = tmp_path / "key"
+    key.write_text("x" * 60 + "\n")
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(len(settings.SECRET_KEY))",
+        env_extra={"SECRET_KEY_FILE": str(key), "HTTPS": "0"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "60"
+
+
+def test_bad_boolean_is_a_clear_error():
+    result = manage("check", env_extra={"DEBUG": "maybe", "SECRET_KEY": "k"})
+    assert result.returncode != 0 and "DEBUG='maybe'" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    env = {
+        "SECRET_KEY": "p" * 20 + "Q9-z" * 12,
+        "ALLOWED_HOSTS": "tincay.example.vn",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env_extra=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_defaults():
+    from django.conf import settings
+
+    assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
+    assert settings.LANGUAGE_CODE == "vi"
+    assert [code for code, _ in settings.LANGUAGES] == ["vi", "en"]
+    assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"

@@ -1,0 +1,14 @@
+from vntext import fold, nfc
+
+
+def test_fold_removes_accents_and_d_stroke():
+    assert fold("Đường dây nóng") == "duong day nong"
+    assert fold("Thành phố Rạch Giá") == "thanh pho rach gia"
+    assert fold("U Minh Thượng") == "u minh thuong"
+
+
+def test_nfc_joins_decomposed_text_and_spaces():
+    decomposed = "Phu\u0301 Quô\u0301c"  # typed with combining marks
+    assert nfc(decomposed) == "Phú Quốc"
+    assert nfc("  Kiên   Hải\n") == "Kiên Hải"
+    assert fold(decomposed) == fold("Phú Quốc") == "phu quoc"

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from api.urls import api
+
+admin.site.site_header = "Tin Cậy"
+admin.site.site_title = "Tin Cậy"
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("core.urls")),
+]
