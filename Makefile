@@ -57,8 +57,8 @@ test-postgres: $(VENV)/.dev
 	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(PY) -m pytest --create-db
 
 messages: $(VENV)/.dev
-	$(TEST_ENV) $(PY) manage.py makemessages -l vi -l en --no-obsolete --no-location -i ".venv/*" -i "var/*"
-	$(TEST_ENV) $(PY) manage.py compilemessages -l vi -l en -i ".venv/*" -i "var/*"
+	$(TEST_ENV) $(PY) manage.py makemessages -l vi -l en --no-obsolete --no-location -i ".venv/*" -i "var/*" -i "tests/*" -i "scripts/*"
+	$(TEST_ENV) $(PY) manage.py compilemessages -l vi -l en -i ".venv/*" -i "var/*" -i "tests/*" -i "scripts/*"
 
 bench: $(VENV)/.dev
 	$(TEST_ENV) $(PY) scripts/bench.py

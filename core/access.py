@@ -9,7 +9,8 @@ subtree decides which rows they may see.
 
 Province roles see the whole province, district roles their district's subtree (never a sibling
 district), outside organisations (press, carriers) only rows of their own organisation.
-Superusers see and may do everything; a person without a role sees nothing.
+Rows tied to no org unit belong to the top of the tree. Superusers see and may do everything;
+a person without a role sees nothing.
 """
 
 from functools import wraps
@@ -86,6 +87,9 @@ def scope_q(person, model) -> Q | None:
     if root is None:
         return Q(pk__in=[])
     q = Q(**{_lookup(scope.org_unit, "path__startswith"): root.path})
+    if scope.org_unit and root.parent_id is None:
+        # Rows tied to no unit (system events, people without an organisation) belong to the top.
+        q |= Q(**{_lookup(scope.org_unit, "isnull"): True})
     if scope.with_ancestors:
         q |= Q(**{_lookup(scope.org_unit, "code__in"): root.ancestor_codes()})
     return q

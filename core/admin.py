@@ -3,10 +3,14 @@ audit log itself is read-only here."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 
 from . import audit
 from .access import can
 from .models import ApiToken, AuditEvent, Contact, Organisation, OrgUnit, Person
+
+# Roles, not Django groups, decide access (core.access); hide groups to avoid a second system.
+admin.site.unregister(Group)
 
 
 class AuditedAdmin(admin.ModelAdmin):

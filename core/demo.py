@@ -39,7 +39,7 @@ PROVINCE_ORGS = [
 DISTRICT_ORGS = [
     ("vhtt", "Phòng Văn hóa và Thông tin {place}", "Phòng VH-TT", K.CULTURE_OFFICE),
     ("truyenthanh", "Trung tâm Văn hóa, Thể thao và Truyền thanh {place}", "Trung tâm VH-TT-TT", K.BROADCAST_CENTRE),
-    ("bcd", "Ban Chỉ đạo phòng, chống dịch Covid-19 {place}", "BCĐ huyện", K.STEERING_COMMITTEE),
+    ("bcd", "Ban Chỉ đạo phòng, chống dịch Covid-19 {place}", "BCĐ", K.STEERING_COMMITTEE),
 ]
 RACH_GIA, PHU_QUOC = "899", "911"
 
@@ -74,13 +74,21 @@ CONTACTS = [
 ]
 
 
+UNIT_TYPES = ("Thành phố ", "Thị xã ", "Huyện ", "Quận ")
+
+
+def bare_name(unit: OrgUnit) -> str:
+    """'Thành phố Rạch Giá' -> 'Rạch Giá'."""
+    for prefix in UNIT_TYPES:
+        if unit.name.startswith(prefix):
+            return unit.name[len(prefix) :]
+    return unit.name
+
+
 def place_of(unit: OrgUnit) -> str:
     """'Thành phố Rạch Giá' -> 'thành phố Rạch Giá' (as it reads inside an organisation's name)."""
-    kind, _, rest = unit.name.partition(" ")
-    if kind in {"Thành", "Thị"}:
-        second, _, rest = rest.partition(" ")
-        return f"{kind.lower()} {second} {rest}"
-    return f"{kind.lower()} {rest}"
+    bare = bare_name(unit)
+    return f"{unit.name[: len(unit.name) - len(bare)].lower()}{bare}"
 
 
 @transaction.atomic
@@ -101,7 +109,7 @@ def load(stdout=None) -> dict:
             orgs[(key, district.code)], _ = Organisation.objects.update_or_create(
                 org_unit=district,
                 name=pattern.format(place=place_of(district)),
-                defaults={"short_name": f"{short} {district.name.split(' ', 1)[-1]}"[:80], "kind": kind},
+                defaults={"short_name": f"{short} {bare_name(district)}"[:80], "kind": kind},
             )
     people = []
     for username, full_name, position, role, org_key, phone, email in PEOPLE:

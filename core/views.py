@@ -405,3 +405,8 @@ def token_revoke(request, pk):
     actions.revoke_api_token(request.user, token)
     messages.success(request, _("The token was revoked."))
     return redirect("core:account")
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without a valid CSRF token (usually an expired page): say so in Vietnamese."""
+    return render(request, "403_csrf.html", status=403)

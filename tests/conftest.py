@@ -11,6 +11,11 @@ from core.roles import Role
 
 # Tests log in many times: a fast hasher (not a weaker product, only a faster test).
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Static files are not collected for unit tests (the browser test collects them for gunicorn).
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # One demo user per role (the district roles from Rạch Giá).
 USERNAME_BY_ROLE = {
@@ -38,12 +43,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _db_and_language(db, settings):
-    # Every test talks Vietnamese unless it says otherwise, like the product.
+def _db_and_language(request, settings):
+    """Every test gets the database (in a rolled-back transaction) and Vietnamese, like the
+    product; browser tests talk to their own gunicorn and its own database instead."""
     settings.LANGUAGE_CODE = "vi"
-    from django.core.cache import cache
+    if request.node.get_closest_marker("browser") is None:
+        request.getfixturevalue("db")
+        from django.core.cache import cache
 
-    cache.clear()
+        cache.clear()
 
 
 @pytest.fixture
