@@ -54,6 +54,7 @@ test: $(VENV)/.dev
 
 test-postgres: $(VENV)/.dev
 	@scripts/system-deps test
+	$(PY) scripts/ensure-pg-db $(PG_URL)
 	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(PY) -m pytest --create-db
 
 messages: $(VENV)/.dev

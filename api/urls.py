@@ -4,6 +4,7 @@
 from datetime import date, datetime
 from functools import wraps
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -42,6 +43,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=TokenAuth(),
+    docs_decorator=login_required,  # the OpenAPI page is for logged-in staff
     description="REST API of Tin Cậy. Authenticate with a personal token: `Authorization: Bearer tc_…`.",
 )
 
@@ -247,7 +249,7 @@ def organisation_list(request):
 @requires("person.view")
 @paginate(Pagination)
 def person_list(request):
-    return visible_to(request.auth, Person.objects.filter(is_active=True))
+    return visible_to(request.auth, Person.objects.filter(is_active=True).select_related("organisation"))
 
 
 @api.get("/directory", response=list[ContactOut], url_name="directory")

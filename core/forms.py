@@ -7,6 +7,7 @@ from vntext import nfc
 from .access import visible_to
 from .models import AuditEvent, Contact, Organisation, OrgUnit
 from .orgunit_import import MAX_BYTES
+from .roles import Role
 
 
 class LoginForm(AuthenticationForm):
@@ -89,6 +90,15 @@ class ContactForm(forms.ModelForm):
         if not data.get("phone") and not data.get("email"):
             raise forms.ValidationError(_("Give a phone number or an email address."))
         return data
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = visible_to(person, Organisation.objects.filter(is_active=True))
 
 
 class OrgUnitImportForm(forms.Form):

@@ -149,11 +149,6 @@ class Organisation(models.Model):
         super().save(*args, **kwargs)
 
 
-class PersonManager(UserManager):
-    def get_queryset(self):
-        return super().get_queryset().select_related("organisation__org_unit")
-
-
 class Person(AbstractUser):
     """A staff member who logs in. Every person belongs to one organisation and has one role."""
 
@@ -172,7 +167,7 @@ class Person(AbstractUser):
     position = models.CharField(_("position"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
 
-    objects = PersonManager()
+    objects = UserManager()
     scope = Scope(org_unit="organisation__org_unit", organisation="organisation")
     REQUIRED_FIELDS = ["email"]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("people/", views.person_list, name="person_list"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("people/<int:pk>/role/", views.person_role, name="person_role"),
     path("directory/", views.directory, name="directory"),
     path("directory/new/", views.contact_create, name="contact_create"),
     path("directory/<int:pk>/edit/", views.contact_edit, name="contact_edit"),

@@ -32,6 +32,7 @@ from .forms import (
     ContactForm,
     LoginForm,
     OrgUnitImportForm,
+    RoleForm,
     TokenForm,
 )
 from .models import ApiToken, AuditEvent, Contact, Organisation, OrgUnit, Person
@@ -243,7 +244,7 @@ def organisation_detail(request, pk):
 
 @requires("person.view")
 def person_list(request):
-    people = visible_to(request.user, Person.objects.filter(is_active=True))
+    people = visible_to(request.user, Person.objects.filter(is_active=True).select_related("organisation__org_unit"))
     q = request.GET.get("q", "").strip()[:100]
     role = request.GET.get("role", "")
     if q:
@@ -259,8 +260,23 @@ def person_list(request):
 
 @requires("person.view")
 def person_detail(request, pk):
+    other = get_object_or_404(visible_to(request.user, Person.objects.select_related("organisation__org_unit")), pk=pk)
+    role_form = None
+    if can(request.user, "person.manage"):
+        role_form = RoleForm(initial={"role": other.role, "organisation": other.organisation_id}, person=request.user)
+    return render(request, "core/person_detail.html", {"other": other, "role_form": role_form})
+
+
+@requires("person.manage")
+@require_POST
+def person_role(request, pk):
     other = get_object_or_404(visible_to(request.user, Person.objects.all()), pk=pk)
-    return render(request, "core/person_detail.html", {"other": other})
+    form = RoleForm(request.POST, person=request.user)
+    if form.is_valid():
+        actions.change_role(request.user, other, form.cleaned_data["role"], form.cleaned_data["organisation"])
+        messages.success(request, _("The role was changed; the person is told by email."))
+        return redirect("core:person_detail", pk=other.pk)
+    return render(request, "core/person_detail.html", {"other": other, "role_form": form}, status=400)
 
 
 # --- Directory ----------------------------------------------------------------------------

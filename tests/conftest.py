@@ -42,16 +42,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
         demo.load()
 
 
-@pytest.fixture(autouse=True)
-def _db_and_language(request, settings):
-    """Every test gets the database (in a rolled-back transaction) and Vietnamese, like the
-    product; browser tests talk to their own gunicorn and its own database instead."""
-    settings.LANGUAGE_CODE = "vi"
-    if request.node.get_closest_marker("browser") is None:
-        request.getfixturevalue("db")
-        from django.core.cache import cache
+def pytest_collection_modifyitems(items):
+    """Every test gets the test database (in a rolled-back transaction); browser tests talk to
+    their own gunicorn and its own database instead. The mark (not a fixture) is what tells
+    pytest-django to create the test database at all."""
+    for item in items:
+        if item.get_closest_marker("browser") is None and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
 
-        cache.clear()
+
+@pytest.fixture(autouse=True)
+def _vietnamese_and_fresh_cache(settings):
+    settings.LANGUAGE_CODE = "vi"
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

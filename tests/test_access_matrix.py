@@ -26,6 +26,7 @@ PAGES = {
     "core:organisation_detail": EVERYONE,
     "core:person_list": EVERYONE,
     "core:person_detail": EVERYONE,
+    "core:person_role": {R.ADMIN},
     "core:directory": EVERYONE,
     "core:contact_create": {R.ADMIN},
     "core:contact_edit": {R.ADMIN},
@@ -39,7 +40,14 @@ PAGES = {
     "set_language": PUBLIC,
 }
 # Views that only accept POST: a GET by an allowed person answers 405.
-POST_ONLY = {"core:logout", "core:totp_disable", "core:token_create", "core:token_revoke", "set_language"}
+POST_ONLY = {
+    "core:person_role",
+    "core:logout",
+    "core:totp_disable",
+    "core:token_create",
+    "core:token_revoke",
+    "set_language",
+}
 
 # API routes: "METHOD path" -> roles allowed.
 API = {
@@ -105,6 +113,7 @@ def url_args(people):
             "core:orgunit_detail": {"code": person.org_unit.code},
             "core:organisation_detail": {"pk": person.organisation_id},
             "core:person_detail": {"pk": person.pk},
+            "core:person_role": {"pk": person.pk},
             "core:contact_edit": {"pk": contact.pk},
             "core:audit_detail": {"pk": event.pk},
             "core:token_revoke": {"pk": tokens[person.pk].pk},
@@ -187,3 +196,12 @@ def test_admin_site_is_for_administrators_only(client, people):
     assert client.get("/admin/core/auditevent/").status_code == 200
     event = AuditEvent.objects.first()
     assert client.post(f"/admin/core/auditevent/{event.pk}/delete/").status_code == 403
+
+
+def test_openapi_page_is_for_logged_in_staff(client, people):
+    assert client.get("/api/v1/docs").status_code == 302
+    client.force_login(people[Role.PRESS])
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"cdn" not in response.content  # Swagger UI from our own static files
+    assert client.get("/api/v1/openapi.json").status_code == 200

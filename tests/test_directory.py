@@ -86,3 +86,20 @@ def test_non_admin_cannot_edit(client, people):
     contact = Contact.objects.first()
     client.force_login(people[Role.LEADER])
     assert client.post(reverse("core:contact_edit", args=[contact.pk]), {"title": "x"}).status_code == 403
+
+
+def test_admin_changes_a_role_through_the_page(client, people):
+    from core.models import AuditEvent, Organisation
+
+    target = people[Role.DISTRICT_STEERING]
+    org = Organisation.objects.get(kind="culture_office", org_unit__code="899")
+    client.force_login(people[Role.ADMIN])
+    page = client.get(f"/people/{target.pk}/").content.decode()
+    assert f'action="/people/{target.pk}/role/"' in page
+    response = client.post(f"/people/{target.pk}/role/", {"role": "district_culture", "organisation": org.pk})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.role == "district_culture" and target.organisation == org
+    assert AuditEvent.objects.filter(action="person.role", object_id=str(target.pk)).exists()
+    bad = client.post(f"/people/{target.pk}/role/", {"role": "emperor", "organisation": org.pk})
+    assert bad.status_code == 400 and "lựa chọn hợp lệ" in bad.content.decode()
