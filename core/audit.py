@@ -6,8 +6,34 @@ import decimal
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, OrgUnit
+
+# Human names of actions, for the audit pages; each app adds its own actions here.
+ACTION_LABELS = {
+    "auth.login": _("Logged in"),
+    "auth.logout": _("Logged out"),
+    "auth.failed": _("Failed log-in"),
+    "auth.lockout": _("Account locked"),
+    "orgunit.create": _("Org unit created"),
+    "orgunit.update": _("Org unit changed"),
+    "orgunit.import": _("Org units imported"),
+    "organisation.create": _("Organisation created"),
+    "organisation.update": _("Organisation changed"),
+    "organisation.delete": _("Organisation deleted"),
+    "person.create": _("Person created"),
+    "person.update": _("Person changed"),
+    "person.role": _("Role changed"),
+    "contact.create": _("Directory entry created"),
+    "contact.update": _("Directory entry changed"),
+    "contact.delete": _("Directory entry deleted"),
+    "apitoken.issue": _("API token issued"),
+    "apitoken.revoke": _("API token revoked"),
+    "totp.enable": _("Two-factor turned on"),
+    "totp.disable": _("Two-factor turned off"),
+    "demo.load": _("Demo data loaded"),
+}
 
 # The client address of the request being served, set by core.middleware.
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_ip", default=None)
@@ -67,7 +93,8 @@ def record(
     actor = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=actor,
-        actor_label=(actor_label or (f"{actor} ({actor.username})" if actor else "system"))[:200],
+        # Empty means the system itself (a command, the worker); pages show it as "System".
+        actor_label=(actor_label or (f"{actor} ({actor.username})" if actor else ""))[:200],
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",

@@ -127,7 +127,9 @@ class AuditFilterForm(forms.Form):
         events = events if events is not None else AuditEvent.objects.all()
         actions = events.order_by().values_list("action", flat=True).distinct()
         types = events.exclude(object_type="").order_by().values_list("object_type", flat=True).distinct()
-        self.fields["action"].choices = [("", _("All"))] + [(a, a) for a in sorted(actions)]
+        from .audit import ACTION_LABELS
+
+        self.fields["action"].choices = [("", _("All"))] + [(a, ACTION_LABELS.get(a, a)) for a in sorted(actions)]
         self.fields["object_type"].choices = [("", _("All"))] + [(t, t) for t in sorted(types)]
 
     def clean(self):

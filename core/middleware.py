@@ -1,4 +1,30 @@
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
 from .audit import current_ip
+
+
+class LanguageMiddleware:
+    """Vietnamese unless the person chose English (the language cookie set by the switch).
+
+    Unlike Django's LocaleMiddleware, the browser's Accept-Language is ignored: an official
+    system answers in Vietnamese on an English-language phone too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.languages:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ["Cookie"])
+        return response
 
 
 class RequestContextMiddleware:

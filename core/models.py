@@ -261,6 +261,12 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly(_("The audit log cannot be deleted."))
 
+    @property
+    def action_label(self) -> str:
+        from .audit import ACTION_LABELS
+
+        return ACTION_LABELS.get(self.action, self.action)
+
     def changes(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for every field that differs."""
         before, after = self.before or {}, self.after or {}

@@ -158,7 +158,11 @@ def _home(request):
 
 @requires("orgunit.view")
 def orgunit_list(request):
-    units = visible_to(request.user, OrgUnit.objects.all()).annotate(n_children=Count("children", distinct=True))
+    units = (
+        visible_to(request.user, OrgUnit.objects.all())
+        .annotate(n_children=Count("children", distinct=True))
+        .order_by("path")
+    )
     q = request.GET.get("q", "").strip()[:100]
     level = request.GET.get("level", "")
     if q:
@@ -213,8 +217,10 @@ def orgunit_import(request):
 
 @requires("organisation.view")
 def organisation_list(request):
-    orgs = visible_to(request.user, Organisation.objects.select_related("org_unit", "parent")).annotate(
-        n_people=Count("people", distinct=True)
+    orgs = (
+        visible_to(request.user, Organisation.objects.select_related("org_unit", "parent"))
+        .annotate(n_people=Count("people", distinct=True))
+        .order_by(*Organisation._meta.ordering)
     )
     q = request.GET.get("q", "").strip()[:100]
     kind = request.GET.get("kind", "")

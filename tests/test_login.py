@@ -30,6 +30,11 @@ def test_root_shows_the_vietnamese_login_page(client):
     assert "Đăng nhập" in body and "Mật khẩu" in body
 
 
+def test_vietnamese_even_for_an_english_browser(client):
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in body
+
+
 def test_english_is_available(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     body = client.get("/").content.decode()
