@@ -102,7 +102,7 @@ def verify(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is not None and device.verify_token(form.cleaned_data["otp_token"]):
+        if device is not None and _check_code(form, device):
             request.session.pop(PENDING_2FA, None)
             user.backend = pending["backend"]
             auth_login(request, user)
@@ -112,8 +112,19 @@ def verify(request):
         if getattr(request, "axes_locked_out", False):
             request.session.pop(PENDING_2FA, None)
             return render(request, "registration/locked_out.html", status=429)
-        form.add_error("otp_token", _("This code is not valid. Check the time on your phone and try again."))
     return render(request, "registration/verify.html", {"form": form})
+
+
+def _check_code(form, device) -> bool:
+    """Verify a TOTP code; on failure put the reason on the form (wrong, or throttled)."""
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        form.add_error("otp_token", _("You entered a wrong code several times; wait a few seconds and try again."))
+        return False
+    if device.verify_token(form.cleaned_data["otp_token"]):
+        return True
+    form.add_error("otp_token", _("This code is not valid. Check the time on your phone and try again."))
+    return False
 
 
 logout = public(LogoutView.as_view())
@@ -383,13 +394,11 @@ def totp_setup(request):
         user=person, confirmed=False, defaults={"name": "authenticator"}
     )
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["otp_token"]):
-            actions.confirm_totp(person, device)
-            otp_login(request, device)
-            messages.success(request, _("Two-factor authentication is on."))
-            return redirect("core:account")
-        form.add_error("otp_token", _("This code is not valid. Check the time on your phone and try again."))
+    if request.method == "POST" and form.is_valid() and _check_code(form, device):
+        actions.confirm_totp(person, device)
+        otp_login(request, device)
+        messages.success(request, _("Two-factor authentication is on."))
+        return redirect("core:account")
     # The otpauth:// URI as a QR code, an SVG inside a data: URI (allowed by the CSP).
     svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
     context = {

@@ -131,7 +131,7 @@ def test_login_page_then_home_page(server, browser):
     _shot(page, "login")
     _login(page, server, "thanhtra")
     assert page.get_by_role("heading", name="Xin chào, Long").is_visible()
-    assert page.get_by_role("link", name="Đơn vị hành chính").is_visible()
+    assert page.get_by_role("navigation").get_by_role("link", name="Đơn vị hành chính").is_visible()
     assert page.get_by_text("0927.681.168").first.is_visible()
     _shot(page, "home-inspector")
     assert problems == [], problems  # no script errors, no CSP violations

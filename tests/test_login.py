@@ -77,8 +77,6 @@ def test_two_factor_setup_then_login_asks_for_the_code(client, inspector):
     page = client.get(reverse("core:totp_setup"))
     assert page.status_code == 200 and "data:image/svg+xml;base64," in page.content.decode()
     device = TOTPDevice.objects.get(user=inspector, confirmed=False)
-    bad = client.post(reverse("core:totp_setup"), {"otp_token": "000000" if code_for(device) != "000000" else "111111"})
-    assert "Mã không đúng" in bad.content.decode()
     assert client.post(reverse("core:totp_setup"), {"otp_token": code_for(device)}).status_code == 302
     device.refresh_from_db()
     assert device.confirmed
@@ -93,6 +91,19 @@ def test_two_factor_setup_then_login_asks_for_the_code(client, inspector):
     response = client.post(reverse("core:verify"), {"otp_token": code_for(device, offset=1)})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(inspector.pk)
+
+
+def test_wrong_setup_code_is_refused_then_throttled(client, inspector):
+    client.force_login(inspector)
+    client.get(reverse("core:totp_setup"))
+    device = TOTPDevice.objects.get(user=inspector, confirmed=False)
+    wrong = "000000" if code_for(device) != "000000" else "111111"
+    assert "Mã không đúng" in client.post(reverse("core:totp_setup"), {"otp_token": wrong}).content.decode()
+    # django-otp throttles after a failure: even the right code waits, and the page says so.
+    response = client.post(reverse("core:totp_setup"), {"otp_token": code_for(device)})
+    assert "Bạn đã nhập sai nhiều lần" in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
 
 
 def test_wrong_codes_lock_the_account(client, inspector, settings):

@@ -73,7 +73,7 @@ def test_two_level_tree_is_fine(tmp_path):
     ("text", "line", "words"),
     [
         (GOOD + "T1A3,Xã Cô,commune,ZZ9\n", 6, "ZZ9"),  # unknown parent
-        (GOOD + "T1A1,Xã Trùng,commune,T1A\n", 6, "3"),  # duplicate code names the first line
+        (GOOD + "T1A1,Xã Trùng,commune,T1A\n", 6, "dòng 4"),  # duplicate code names the first line
         ("code,name,level,parent_code\nC1,Một,district,C2\nC2,Hai,district,C1\n", 2, "C1"),  # cycle
         (GOOD + "T1A4,,commune,T1A\n", 6, ""),  # empty name
         (GOOD + "T1A5,Xã Năm,hamlet-ish,T1A\n", 6, "hamlet-ish"),  # unknown level
