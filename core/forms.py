@@ -81,6 +81,7 @@ class ContactForm(forms.ModelForm):
             person, OrgUnit.objects.filter(level__in=["province", "district"])
         )
         self.fields["organisation"].queryset = visible_to(person, Organisation.objects.select_related("org_unit"))
+        self.fields["organisation"].empty_label = _("— None —")
 
     def clean(self):
         data = super().clean()

@@ -283,7 +283,7 @@ class Contact(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=255)
-    person_name = models.CharField(_("person"), max_length=150, blank=True)
+    person_name = models.CharField(_("contact person"), max_length=150, blank=True)
     position = models.CharField(_("position"), max_length=200, blank=True)
     organisation = models.ForeignKey(
         Organisation,
