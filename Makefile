@@ -62,7 +62,7 @@ messages: $(VENV)/.dev
 	$(TEST_ENV) $(PY) manage.py compilemessages -l vi -l en -i ".venv/*" -i "var/*" -i "tests/*" -i "scripts/*"
 
 bench: $(VENV)/.dev
-	$(TEST_ENV) $(PY) scripts/bench.py
+	$(TEST_ENV) $(PY) -m scripts.bench
 
 clean:
 	rm -rf var/static .pytest_cache .ruff_cache

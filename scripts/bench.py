@@ -10,7 +10,6 @@ import http.cookiejar
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,21 +20,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scripts.demo_server import DEMO_PASSWORD, ROOT, demo_env, gunicorn, manage
+
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "400"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
-
-
-def manage(env, *args):
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def logged_in_opener(base, username, password):
@@ -66,98 +54,40 @@ def load(url, opener=None, headers=None):
 
 
 def main():
-    var = Path(tempfile.mkdtemp(prefix="tincay-bench-"))
-    env = {**os.environ, "TINCAY_VAR_DIR": str(var), "SECRET_KEY": "bench", "HTTPS": "0", "DEBUG": "0"}
-    env.pop("DATABASE_URL", None)
-    rows = []
-    rows.append(("migrate (fresh SQLite)", f"{manage(env, 'migrate', '--noinput', '-v', '0'):.2f} s", ""))
+    env = demo_env(Path(tempfile.mkdtemp(prefix="tincay-bench-")))
+    rows = [("migrate (fresh SQLite)", f"{manage(env, 'migrate', '--noinput', '-v', '0'):.2f} s", "")]
     csv = ROOT / "core" / "data" / "orgunits_kien_giang_2021.csv"
     n_units = sum(1 for _ in csv.open(encoding="utf-8")) - 1
-    rows.append(
-        (
-            f"import_orgunits --dry-run ({n_units} units)",
-            f"{manage(env, 'import_orgunits', str(csv), '--dry-run'):.2f} s",
-            "incl. Django start",
-        )
-    )
-    rows.append(
-        (
-            f"import_orgunits ({n_units} units, fresh)",
-            f"{manage(env, 'import_orgunits', str(csv)):.2f} s",
-            "incl. Django start",
-        )
-    )
-    rows.append(
-        ("import_orgunits again (no change)", f"{manage(env, 'import_orgunits', str(csv)):.2f} s", "incl. Django start")
-    )
+    for label, args in (
+        (f"import_orgunits --dry-run ({n_units} units)", ["--dry-run"]),
+        (f"import_orgunits ({n_units} units, fresh)", []),
+        ("import_orgunits again (no change)", []),
+    ):
+        rows.append((label, f"{manage(env, 'import_orgunits', str(csv), *args):.2f} s", "incl. Django start"))
     rows.append(("load_demo", f"{manage(env, 'load_demo', '--quiet-logins'):.2f} s", "incl. Django start"))
     manage(env, "collectstatic", "--noinput", "-v", "0")
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    proc = subprocess.Popen(
-        [
-            str(gunicorn),
-            "tincay.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/login/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        from_demo = "tincay-demo-2021"
-        leader = logged_in_opener(base, "lanhdao", from_demo)
-        district = logged_in_opener(base, "vhtt.rachgia", from_demo)
+    with gunicorn(env, workers=2) as base:
+        leader = logged_in_opener(base, "lanhdao", DEMO_PASSWORD)
+        district = logged_in_opener(base, "vhtt.rachgia", DEMO_PASSWORD)
         key = subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "shell",
-                "-c",
-                "from core.models import *; print(ApiToken.issue(Person.objects.get(username='lanhdao'), 'bench')[1])",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+            [sys.executable, "manage.py", "shell", "-c",
+             "from core.models import *; print(ApiToken.issue(Person.objects.get(username='lanhdao'), 'bench')[1])"],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        ).stdout.strip().splitlines()[-1]  # fmt: skip
         cases = [
             ("GET / (anonymous: log-in page)", f"{base}/", None, None),
             ("GET / (leader home)", f"{base}/", leader, None),
-            ("GET /orgunits/ (leader, 160 rows)", f"{base}/orgunits/", leader, None),
+            (f"GET /orgunits/ (leader, {n_units} rows)", f"{base}/orgunits/", leader, None),
             ("GET /orgunits/ (district)", f"{base}/orgunits/", district, None),
             ("GET /audit/ (leader)", f"{base}/audit/", leader, None),
-            (
-                "GET /api/v1/orgunits?limit=200",
-                f"{base}/api/v1/orgunits?limit=200",
-                None,
-                {"Authorization": f"Bearer {key}"},
-            ),
-        ]
+            ("GET /api/v1/orgunits?limit=200", f"{base}/api/v1/orgunits?limit=200", None,
+             {"Authorization": f"Bearer {key}"}),
+        ]  # fmt: skip
         for label, url, opener, headers in cases:
             load(url, opener, headers)  # warm-up
             rps, p50, p99 = load(url, opener, headers)
             rows.append((label, f"{rps:.0f} req/s", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
     print(
         f"\nTin Cậy bench — {time.strftime('%Y-%m-%d %H:%M')} — {platform.node()}, {os.cpu_count()} cores, "

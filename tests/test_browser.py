@@ -1,30 +1,13 @@
 """Debian chromium, driven by Playwright, against Tin Cậy as `make demo` runs it: gunicorn on
 a fresh SQLite database with the demo data. Screenshots go to test-artifacts/ to be looked at."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from core.demo import DEMO_PASSWORD
+from scripts.demo_server import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, ROOT, demo_server
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,63 +15,10 @@ pytestmark = [
 ]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    var = tmp_path_factory.mktemp("var")
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}},
-        "TINCAY_VAR_DIR": str(var),
-        "SECRET_KEY": "browser-test-only",
-        "HTTPS": "0",
-        "DEBUG": "0",
-    }
-    python = sys.executable
-    for args in (
-        ["migrate", "--noinput", "-v", "0"],
-        ["collectstatic", "--noinput", "-v", "0"],
-        ["load_demo", "--quiet-logins"],
-    ):
-        subprocess.run([python, "manage.py", *args], cwd=ROOT, env=env, check=True, timeout=300)
-    port = _free_port()
-    gunicorn = Path(python).with_name("gunicorn")
-    proc = subprocess.Popen(
-        [
-            str(gunicorn),
-            "tincay.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/login/", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError(proc.stderr.read().decode()) from None
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+def server():
+    with demo_server() as (url, _env):
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -137,7 +137,10 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 # The embedded default is SQLite in WAL mode under var/; DATABASE_URL selects PostgreSQL.
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tincay.sqlite3'}")
+DATABASE_URL = env_str("DATABASE_URL")
+if not DATABASE_URL:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'tincay.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
