@@ -15,8 +15,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
 
 from core.access import can, visible_to
-from core.models import ApiToken, AuditEvent, Contact, Organisation, OrgUnit, Person
-from vntext import fold
+from core.models import CODE_RE, ApiToken, AuditEvent, Contact, Organisation, OrgUnit, Person
+from vntext import clean_query, fold
 
 
 class TokenAuth(HttpBearer):
@@ -227,14 +227,16 @@ def orgunit_list(request, filters: Query[OrgUnitFilter]):
         units = units.filter(level=filters.level)
     if filters.parent:
         units = units.filter(parent__code=filters.parent)
-    if filters.q:
-        units = units.filter(search_key__contains=fold(filters.q))
+    if q := clean_query(filters.q or ""):
+        units = units.filter(search_key__contains=fold(q))
     return units
 
 
 @api.get("/orgunits/{code}", response=OrgUnitOut, url_name="orgunit_detail")
 @requires("orgunit.view")
 def orgunit_detail(request, code: str):
+    if not CODE_RE.match(code):
+        raise HttpError(404, _("Not found."))
     return get_object_or_404(visible_to(request.auth, OrgUnit.objects.select_related("parent")), code=code)
 
 

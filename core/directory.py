@@ -1,7 +1,7 @@
 """The directory of hotlines and contact points: one source for pages and documents."""
 
 from django.core.cache import cache
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .models import Contact
@@ -28,5 +28,6 @@ def public_hotlines() -> list[dict]:
 
 
 @receiver(post_save, sender=Contact)
+@receiver(post_delete, sender=Contact)
 def _forget_hotlines(**kwargs):
     cache.delete(CACHE_KEY)

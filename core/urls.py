@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class UnitCodeConverter:
+    """Org-unit codes as stored (core.models.CODE_RE): anything else is a 404, not a query."""
+
+    regex = r"[A-Za-z0-9_.-]{1,16}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(UnitCodeConverter, "unitcode")
 
 app_name = "core"
 
@@ -11,7 +26,7 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("orgunits/", views.orgunit_list, name="orgunit_list"),
     path("orgunits/import/", views.orgunit_import, name="orgunit_import"),
-    path("orgunits/<str:code>/", views.orgunit_detail, name="orgunit_detail"),
+    path("orgunits/<unitcode:code>/", views.orgunit_detail, name="orgunit_detail"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("people/", views.person_list, name="person_list"),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vntext import fold
+from vntext import clean_query, fold
 
 from . import actions
 from .access import can, public, requires, scope_root, visible_to
@@ -174,7 +174,7 @@ def orgunit_list(request):
         .annotate(n_children=Count("children", distinct=True))
         .order_by("path")
     )
-    q = request.GET.get("q", "").strip()[:100]
+    q = clean_query(request.GET.get("q", ""))
     level = request.GET.get("level", "")
     if q:
         units = units.filter(Q(search_key__contains=fold(q)) | Q(code=q))
@@ -233,7 +233,7 @@ def organisation_list(request):
         .annotate(n_people=Count("people", distinct=True))
         .order_by(*Organisation._meta.ordering)
     )
-    q = request.GET.get("q", "").strip()[:100]
+    q = clean_query(request.GET.get("q", ""))
     kind = request.GET.get("kind", "")
     if q:
         orgs = orgs.filter(
@@ -262,7 +262,7 @@ def organisation_detail(request, pk):
 @requires("person.view")
 def person_list(request):
     people = visible_to(request.user, Person.objects.filter(is_active=True).select_related("organisation__org_unit"))
-    q = request.GET.get("q", "").strip()[:100]
+    q = clean_query(request.GET.get("q", ""))
     role = request.GET.get("role", "")
     if q:
         people = people.filter(

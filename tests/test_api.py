@@ -55,6 +55,11 @@ def test_bad_query_is_422_in_vietnamese_naming_the_field(leader_api, path, field
     assert body["detail"].startswith(f"{field}:")
 
 
+def test_nul_byte_in_search_is_harmless(leader_api):
+    assert leader_api("/orgunits?q=rach%00gia").status_code == 200
+    assert leader_api("/orgunits/91%00").status_code == 404
+
+
 def test_unknown_unit_is_404(leader_api):
     assert leader_api("/orgunits/NOPE").status_code == 404
 

@@ -1,4 +1,4 @@
-from vntext import fold, nfc
+from vntext import clean_query, fold, nfc
 
 
 def test_fold_removes_accents_and_d_stroke():
@@ -12,3 +12,8 @@ def test_nfc_joins_decomposed_text_and_spaces():
     assert nfc(decomposed) == "Phú Quốc"
     assert nfc("  Kiên   Hải\n") == "Kiên Hải"
     assert fold(decomposed) == fold("Phú Quốc") == "phu quoc"
+
+
+def test_clean_query_drops_control_characters_and_cuts():
+    assert clean_query("  Rạch\x00Giá\n ") == "Rạch Giá"
+    assert clean_query("x" * 500) == "x" * 100

@@ -7,7 +7,7 @@ search keys); teencode, tokenising, SMS encoding and the TTS front-end come with
 import re
 import unicodedata
 
-__all__ = ["fold", "nfc"]
+__all__ = ["clean_query", "fold", "nfc"]
 
 _SPACES = re.compile(r"\s+")
 
@@ -25,3 +25,10 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", nfc(text).replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return stripped.casefold()
+
+
+def clean_query(text: str, max_length: int = 100) -> str:
+    """A search term as typed into a box: NFC, control characters (NUL included, which
+    PostgreSQL refuses in text) removed, spaces collapsed, cut to max_length."""
+    printable = "".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in text)
+    return nfc(printable)[:max_length]
