@@ -340,7 +340,7 @@ def _contact_form(request, contact):
 @requires("audit.view")
 def audit_list(request):
     events = visible_to(request.user, AuditEvent.objects.select_related("org_unit"))
-    form = AuditFilterForm(request.GET or None, events=events)
+    form = AuditFilterForm(request.GET or None)
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:

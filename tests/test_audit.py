@@ -87,6 +87,8 @@ def test_leader_filters_the_log(client, people):
     assert page.object_list and all(e.action == "contact.update" for e in page.object_list)
     response = client.get(reverse("core:audit_list"), {"date_from": "2021-07-20", "date_to": "2021-07-01"})
     assert "Ngày kết thúc trước ngày bắt đầu" in response.content.decode()
+    response = client.get(reverse("core:audit_list"), {"action": "no.such.action"})
+    assert response.status_code == 200 and "lựa chọn hợp lệ" in response.content.decode()
     response = client.get(reverse("core:audit_list"), {"date_from": "not-a-date", "action": "<script>"})
     assert response.status_code == 200
     assert "<script>" not in response.content.decode()
@@ -98,3 +100,20 @@ def test_audit_list_query_count_does_not_grow_with_rows(client, people, django_a
         audit.record(people[Role.LEADER], "test.bulk", note=str(i))
     with django_assert_max_num_queries(12):
         client.get(reverse("core:audit_list"))
+
+
+def test_every_action_the_code_records_has_a_label():
+    """New actions must be named for people (core.audit.ACTION_LABELS)."""
+    import re
+    from pathlib import Path
+
+    from core.audit import ACTION_LABELS
+
+    root = Path(__file__).resolve().parent.parent
+    recorded = set()
+    for path in root.glob("*/*.py"):
+        if path.parts[-2] in {"tests", "scripts", ".venv"}:
+            continue
+        recorded |= set(re.findall(r'audit\.record\(\s*[^,]+,\s*"([a-z_]+\.[a-z_]+)"', path.read_text()))
+    assert recorded, "the scan found nothing; fix the pattern"
+    assert recorded <= set(ACTION_LABELS), sorted(recorded - set(ACTION_LABELS))
