@@ -95,3 +95,46 @@ def test_leader_sees_audit_log_and_wrong_password_message(server, browser):
     page.goto(f"{server}/directory/")
     _shot(page, "directory-leader")
     assert problems == [], problems
+
+
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _axe_problems(page):
+    """Serious and critical WCAG 2.1 A/AA violations that axe-core finds on the page.
+    axe is evaluated through the DevTools protocol, so the page's strict CSP stays on."""
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: tags})", WCAG)
+    assert result["passes"], "axe checked nothing: is it loaded?"
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_pages_have_no_serious_accessibility_problems(server, browser, width):
+    page, problems = _page(browser, width=width)
+    page.goto(f"{server}/")
+    found = {"/ (login)": _axe_problems(page)}
+    _login(page, server, "quantri")
+    for path in (
+        "/",
+        "/orgunits/",
+        "/orgunits/899/",
+        "/organisations/",
+        "/people/",
+        "/directory/",
+        "/directory/new/",
+        "/audit/",
+        "/account/",
+        "/account/2fa/",
+        "/orgunits/import/",
+    ):
+        page.goto(f"{server}{path}")
+        found[path] = _axe_problems(page)
+    found = {path: issues for path, issues in found.items() if issues}
+    assert not found, found
+    assert problems == [], problems
