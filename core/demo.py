@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.translation import gettext
 
 from . import actions, audit
 from .models import Contact, Organisation, OrgUnit, Person
@@ -144,7 +145,12 @@ def load(stdout=None) -> dict:
             setattr(contact, field, value)
         contact.full_clean()
         actions.save_contact(None, contact)
-    audit.record(None, "demo.load", note=f"{len(people)} people, {len(orgs)} organisations")
+    audit.record(
+        None,
+        "demo.load",
+        note=gettext("%(people)d people, %(organisations)d organisations")
+        % {"people": len(people), "organisations": len(orgs)},
+    )
     return {
         "orgunits": OrgUnit.objects.count(),
         "organisations": Organisation.objects.count(),
