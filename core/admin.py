@@ -81,6 +81,11 @@ class PersonAdmin(AuditedAdmin, UserAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An administrator by role manages accounts but cannot hand out superuser rights.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, "is_superuser"]
+
 
 @admin.register(Contact)
 class ContactAdmin(AuditedAdmin):

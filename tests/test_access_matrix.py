@@ -205,3 +205,12 @@ def test_openapi_page_is_for_logged_in_staff(client, people):
     assert response.status_code == 200
     assert b"cdn" not in response.content  # Swagger UI from our own static files
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_administrator_cannot_make_a_superuser_in_admin(client, people):
+    admin = people[Role.ADMIN]
+    target = people[Role.PRESS]
+    client.force_login(admin)
+    page = client.get(f"/admin/core/person/{target.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="is_superuser"' not in page.content.decode()
