@@ -17,10 +17,21 @@ def manage(*args, env_extra=None, drop=()):
     )
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = manage("check", env_extra={"DEBUG": "0"}, drop={"SECRET_KEY_FILE"})
+def test_production_web_server_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import tincay.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_commands_in_a_checkout_make_their_own_key(tmp_path):
+    result = manage("check", env_extra={"TINCAY_VAR_DIR": str(tmp_path)}, drop={"SECRET_KEY_FILE"})
+    assert result.returncode == 0, result.stderr
+    key = tmp_path / "secret_key"
+    assert len(key.read_text().strip()) >= 50
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
 
 
 def test_secret_key_can_come_from_a_file(tmp_path):
