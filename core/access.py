@@ -16,6 +16,7 @@ a person without a role sees nothing.
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -104,8 +105,25 @@ def can_see(person, obj) -> bool:
     return visible_to(person, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 
 
-def requires(permission: str):
-    """View decorator: log-in required, then the permission. Marks the view for the matrix test."""
+def has_authenticator(user) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def two_factor_ok(request) -> bool:
+    """The session passed two-factor, or needs none: a person with an authenticator must have
+    given a code in this session (whatever log-in page they used), and with OTP_REQUIRED
+    everybody must."""
+    user = request.user
+    if getattr(user, "is_verified", lambda: False)():
+        return True
+    return not settings.OTP_REQUIRED and not has_authenticator(user)
+
+
+def requires(permission: str, *, before_two_factor: bool = False):
+    """View decorator: log-in, two-factor where due, then the permission. Marks the view for
+    the matrix test. `before_two_factor` is for the one page that sets two-factor up."""
     if permission not in PERMISSIONS:
         raise KeyError(f"Unknown permission {permission!r}")
 
@@ -117,8 +135,13 @@ def requires(permission: str):
                 return redirect_to_login(request.get_full_path())
             if not can(user, permission):
                 raise PermissionDenied
-            if settings.OTP_REQUIRED and permission != "account.manage" and not user.is_verified():
-                return redirect("core:totp_setup")
+            if not two_factor_ok(request):
+                if has_authenticator(user):
+                    # A password-only session of someone who has an authenticator: start over.
+                    logout(request)
+                    return redirect_to_login(request.get_full_path())
+                if not before_two_factor:
+                    return redirect("core:totp_setup")
             return view(request, *args, **kwargs)
 
         wrapper.tincay_permission = permission

@@ -4,13 +4,38 @@ audit log itself is read-only here."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit
-from .access import can
+from .access import can, two_factor_ok
 from .models import ApiToken, AuditEvent, Contact, Organisation, OrgUnit, Person
 
 # Roles, not Django groups, decide access (core.access); hide groups to avoid a second system.
 admin.site.unregister(Group)
+# Authenticator devices are managed by their owners on the account page (audited there).
+admin.site.unregister(TOTPDevice)
+
+_admin_has_permission = admin.site.has_permission
+
+
+def _has_permission(request):
+    """Staff, and two-factor passed where due: the admin is not a way around it."""
+    return _admin_has_permission(request) and two_factor_ok(request)
+
+
+def _login(request, extra_context=None):
+    """One log-in page for everything: ours, with lockout and two-factor. Someone already
+    logged in who may not use the admin gets a 403, not a loop between log-in pages."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
+
+admin.site.has_permission = _has_permission
+admin.site.login = _login
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -80,6 +105,24 @@ class PersonAdmin(AuditedAdmin, UserAdmin):
         (None, {"fields": ["username", "full_name", "email", "organisation", "role", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    def has_change_permission(self, request, obj=None):
+        # Only a superuser changes or deletes a superuser's account (name, password, status).
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            person = Person.objects.get(pk=id)
+            audit.record(request.user, "person.password", person, note="admin")
+        return response
 
     def get_readonly_fields(self, request, obj=None):
         # An administrator by role manages accounts but cannot hand out superuser rights.

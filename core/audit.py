@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "person.update": _("Person changed"),
     "person.role": _("Role changed"),
     "person.delete": _("Person deleted"),
+    "person.password": _("Password changed"),
     "contact.create": _("Directory entry created"),
     "contact.update": _("Directory entry changed"),
     "contact.delete": _("Directory entry deleted"),

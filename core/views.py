@@ -386,7 +386,7 @@ def account(request):
     return render(request, "core/account.html", context)
 
 
-@requires("account.manage")
+@requires("account.manage", before_two_factor=True)
 @require_http_methods(["GET", "POST"])
 def totp_setup(request):
     person = request.user

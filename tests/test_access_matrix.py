@@ -190,8 +190,8 @@ def test_revoked_token_is_refused(client, people):
 def test_admin_site_is_for_administrators_only(client, people):
     for role, person in people.items():
         client.force_login(person)
-        status = client.get("/admin/").status_code
-        assert status == (200 if role == Role.ADMIN else 302), role
+        response = client.get("/admin/", follow=True)
+        assert response.status_code == (200 if role == Role.ADMIN else 403), role
     client.force_login(people[Role.ADMIN])
     assert client.get("/admin/core/auditevent/").status_code == 200
     event = AuditEvent.objects.first()
@@ -214,3 +214,43 @@ def test_administrator_cannot_make_a_superuser_in_admin(client, people):
     page = client.get(f"/admin/core/person/{target.pk}/change/")
     assert page.status_code == 200
     assert 'name="is_superuser"' not in page.content.decode()
+
+
+def test_admin_log_in_goes_through_our_log_in_page(client):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/login/?next=/admin/")
+    assert b'name="password"' in response.content
+
+
+def test_password_only_session_cannot_use_admin_or_pages(client, people):
+    """Someone with an authenticator who got a session without a code (any way) is sent back
+    to log in; the admin refuses too."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    admin = people[Role.ADMIN]
+    TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
+    client.force_login(admin)  # a session without a verified code
+    assert client.get("/admin/core/person/").status_code in {302, 403}
+    response = client.get("/people/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert "_auth_user_id" not in client.session
+    client.force_login(admin)
+    assert client.get("/account/2fa/").status_code == 302  # no re-enrolment without the code
+
+
+def test_administrator_cannot_take_over_a_superuser(client, people):
+    root = Person.objects.create_superuser("root", "root@example.invalid", "x-secret-1", full_name="Root")
+    client.force_login(people[Role.ADMIN])
+    data = {"password1": "Taken-over-2021!", "password2": "Taken-over-2021!"}
+    assert client.post(f"/admin/core/person/{root.pk}/password/", data).status_code == 403
+    assert client.post(f"/admin/core/person/{root.pk}/delete/", {"post": "yes"}).status_code == 403
+    root.refresh_from_db()
+    assert root.check_password("x-secret-1")
+
+
+def test_admin_password_change_is_audited(client, people):
+    target = people[Role.PRESS]
+    client.force_login(people[Role.ADMIN])
+    data = {"password1": "Mat-khau-moi-2021", "password2": "Mat-khau-moi-2021"}
+    assert client.post(f"/admin/core/person/{target.pk}/password/", data).status_code == 302
+    assert AuditEvent.objects.filter(action="person.password", object_id=str(target.pk)).exists()
