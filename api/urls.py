@@ -101,7 +101,7 @@ def requires(permission: str):
 class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(100, ge=1, le=1000)
-        offset: int = Field(0, ge=0)
+        offset: int = Field(0, ge=0, le=10_000_000)
 
 
 # --- Schemas ------------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def change_role(actor, person: Person, role: str, organisation) -> Person:
     before = audit.snapshot(person, ["role", "organisation", "is_staff"])
     person.role, person.organisation = role, organisation
     person.is_staff = role == "admin" or person.is_superuser
-    person.full_clean(exclude=["password"])
+    person.clean()  # the role must fit the organisation (ValidationError otherwise)
     person.save(update_fields=["role", "organisation", "is_staff"])
     audit.record(
         actor, "person.role", person, before=before, after=audit.snapshot(person, ["role", "organisation", "is_staff"])

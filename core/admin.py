@@ -79,6 +79,10 @@ class OrgUnitAdmin(AuditedAdmin):
     search_fields = ["code", "name", "search_key"]
     raw_id_fields = ["parent"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Official codes are the identity used by imports and paths; they are not edited.
+        return ["code"] if obj is not None else []
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):

@@ -78,9 +78,17 @@ class OrgUnit(models.Model):
     def save(self, *args, **kwargs):
         self.name = nfc(self.name)
         self.search_key = fold(self.name)
+        old_path = OrgUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
         self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
         self.depth = self.path.count("/") - 2
         super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # Moved or re-coded: the whole subtree follows, or access scopes would go stale.
+            below = list(OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk))
+            for unit in below:
+                unit.path = self.path + unit.path[len(old_path) :]
+                unit.depth = unit.path.count("/") - 2
+            OrgUnit.objects.bulk_update(below, ["path", "depth"], batch_size=500)
 
     def clean(self):
         if self.parent_id and self.path and self.parent.path.startswith(self.path):
@@ -193,6 +201,32 @@ class Person(AbstractUser):
         super().clean()
         if self.role and not self.organisation_id:
             raise ValidationError({"organisation": _("A person with a role belongs to an organisation.")})
+        if self.role and self.organisation_id:
+            self._check_role_fits_organisation()
+
+    def _check_role_fits_organisation(self):
+        """A role decides the scope (core.access), so it must fit where the person works:
+        district roles in a district, outside roles in a press agency or carrier, province roles
+        at the top of the tree."""
+        from .roles import DISTRICT_ROLES, EXTERNAL_ROLES
+
+        org = self.organisation
+        if self.role in DISTRICT_ROLES:
+            fits = org.org_unit.level == OrgUnit.Level.DISTRICT
+        elif self.role in EXTERNAL_ROLES:
+            fits = org.kind in {Organisation.Kind.PRESS, Organisation.Kind.CARRIER}
+        else:
+            fits = org.org_unit.parent_id is None and org.kind not in {
+                Organisation.Kind.PRESS,
+                Organisation.Kind.CARRIER,
+            }
+        if not fits:
+            raise ValidationError(
+                {
+                    "organisation": _("This role does not fit this organisation: %(role)s cannot work from %(org)s.")
+                    % {"role": self.get_role_display(), "org": org}
+                }
+            )
 
 
 class AuditEventQuerySet(models.QuerySet):

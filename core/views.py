@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LogoutView
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -290,9 +291,14 @@ def person_role(request, pk):
     other = get_object_or_404(visible_to(request.user, Person.objects.all()), pk=pk)
     form = RoleForm(request.POST, person=request.user)
     if form.is_valid():
-        actions.change_role(request.user, other, form.cleaned_data["role"], form.cleaned_data["organisation"])
-        messages.success(request, _("The role was changed; the person is told by email."))
-        return redirect("core:person_detail", pk=other.pk)
+        try:
+            actions.change_role(request.user, other, form.cleaned_data["role"], form.cleaned_data["organisation"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            other.refresh_from_db()
+        else:
+            messages.success(request, _("The role was changed; the person is told by email."))
+            return redirect("core:person_detail", pk=other.pk)
     return render(request, "core/person_detail.html", {"other": other, "role_form": form}, status=400)
 
 

@@ -41,6 +41,7 @@ def test_directory_has_the_plan_hotlines(leader_api):
         ("/orgunits?limit=abc", "limit", "số nguyên"),
         ("/orgunits?limit=100000", "limit", "1000"),
         ("/orgunits?offset=-1", "offset", "0"),
+        ("/orgunits?offset=99999999999999999999", "offset", "10000000"),
         ("/orgunits?level=kingdom", "level", "province"),
         ("/orgunits?q=" + "x" * 200, "q", "100"),
         ("/audit?date_from=hôm-qua", "date_from", "YYYY-MM-DD"),

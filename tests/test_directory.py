@@ -74,12 +74,24 @@ def test_bad_input_gets_a_vietnamese_message_and_changes_nothing(client, people,
     assert Contact.objects.count() == count
 
 
-def test_district_organisation_cannot_be_chosen_outside_scope(client, people):
-    """An administrator sees the whole province; a forged org unit id is rejected."""
+def test_org_unit_outside_the_editors_scope_cannot_be_chosen(client, people):
+    """An administrator sees the whole province; a forged id of a unit outside it is rejected."""
+    from core.models import OrgUnit
+
+    elsewhere = OrgUnit.objects.create(code="92", name="Thành phố Cần Thơ", level="province")
     client.force_login(people[Role.ADMIN])
-    response = client.post(reverse("core:contact_create"), {"kind": "nope", "title": "x", "phone": "1234"})
+    count = Contact.objects.count()
+    data = {
+        "kind": "hotline",
+        "title": "Ngoài địa bàn",
+        "org_unit": elsewhere.pk,
+        "phone": "0292 111 222",
+        "sort_order": 1,
+    }
+    response = client.post(reverse("core:contact_create"), data)
     assert response.status_code == 200
     assert "lựa chọn hợp lệ" in response.content.decode()
+    assert Contact.objects.count() == count
 
 
 def test_non_admin_cannot_edit(client, people):
@@ -103,3 +115,9 @@ def test_admin_changes_a_role_through_the_page(client, people):
     assert AuditEvent.objects.filter(action="person.role", object_id=str(target.pk)).exists()
     bad = client.post(f"/people/{target.pk}/role/", {"role": "emperor", "organisation": org.pk})
     assert bad.status_code == 400 and "lựa chọn hợp lệ" in bad.content.decode()
+    # A district role on a province organisation would widen the scope to the whole province.
+    province_org = Organisation.objects.get(kind="department")
+    bad = client.post(f"/people/{target.pk}/role/", {"role": "district_culture", "organisation": province_org.pk})
+    assert bad.status_code == 400 and "không phù hợp" in bad.content.decode()
+    target.refresh_from_db()
+    assert target.organisation == org

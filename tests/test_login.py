@@ -126,3 +126,14 @@ def test_otp_required_sends_people_to_setup(client, inspector, settings):
     client.force_login(inspector)
     response = client.get(reverse("core:directory"))
     assert response.status_code == 302 and response["Location"] == reverse("core:totp_setup")
+
+
+def test_otp_required_blocks_tokens_and_disabling_until_set_up(client, inspector, settings):
+    from core.models import ApiToken
+
+    settings.OTP_REQUIRED = True
+    client.force_login(inspector)
+    response = client.post(reverse("core:token_create"), {"name": "vượt rào"})
+    assert response.status_code == 302 and response["Location"] == reverse("core:totp_setup")
+    assert not ApiToken.objects.filter(person=inspector).exists()
+    assert client.get(reverse("core:totp_setup")).status_code == 200

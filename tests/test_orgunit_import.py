@@ -160,3 +160,23 @@ def test_page_shows_problems_and_imports_nothing(client, people):
     assert response.status_code == 200
     assert "Dòng 6:" in response.content.decode()
     assert not OrgUnit.objects.filter(code="T1").exists()
+
+
+def test_moving_a_unit_in_the_admin_moves_its_subtree_and_scopes(client, people):
+    from core.access import visible_to
+
+    rach_gia_person = people[Role.DISTRICT_CULTURE]
+    before = visible_to(rach_gia_person, OrgUnit.objects.all()).count()
+    client.force_login(people[Role.ADMIN])
+    unit = OrgUnit.objects.get(code="899")
+    data = {"name": unit.name, "level": unit.level, "parent": OrgUnit.objects.get(code="911").pk, "is_active": "on"}
+    assert client.post(f"/admin/core/orgunit/{unit.pk}/change/", data).status_code == 302
+    commune = OrgUnit.objects.filter(parent__code="899").first()
+    assert commune.path == f"/91/911/899/{commune.code}/"
+    rach_gia_person.refresh_from_db()
+    assert visible_to(rach_gia_person, OrgUnit.objects.all()).count() == before
+    # Back under its own commune would be a cycle: refused with a message, nothing changed.
+    data["parent"] = commune.pk
+    response = client.post(f"/admin/core/orgunit/{unit.pk}/change/", data)
+    assert response.status_code == 200
+    assert OrgUnit.objects.get(code="899").parent.code == "911"
