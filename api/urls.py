@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
@@ -275,3 +275,160 @@ def audit_list(request, filters: Query[AuditFilter]):
     if filters.date_to:
         events = events.filter(at__date__lte=filters.date_to)
     return events
+
+
+# --- Weekly quick report ------------------------------------------------------------------
+# Districts submit their section with a token, with the same checks as the web form.
+
+from reporting import actions as reporting_actions  # noqa: E402
+from reporting import consolidation  # noqa: E402
+from reporting.models import ReportCycle, Submission  # noqa: E402
+
+
+class CycleOut(Schema):
+    id: int
+    kind: str
+    title: str
+    form: str
+    period_start: date
+    period_end: date
+    due_at: datetime
+    area_code: str
+
+    @staticmethod
+    def resolve_form(obj):
+        return obj.form.code
+
+    @staticmethod
+    def resolve_title(obj):
+        return str(obj)
+
+    @staticmethod
+    def resolve_area_code(obj):
+        return obj.root.code
+
+
+class SectionOut(Schema):
+    id: int
+    cycle_id: int
+    org_unit_code: str
+    section: str
+    organisation: str
+    state: str
+    nothing_to_report: bool
+    values: dict
+    comments: dict
+    total: int
+    submitted_at: datetime | None
+    on_time: bool | None
+    version: int
+
+    @staticmethod
+    def resolve_org_unit_code(obj):
+        return obj.org_unit.code
+
+    @staticmethod
+    def resolve_section(obj):
+        return obj.section.code
+
+    @staticmethod
+    def resolve_organisation(obj):
+        return obj.organisation.name
+
+    @staticmethod
+    def resolve_on_time(obj):
+        return obj.on_time if obj.is_reported else None
+
+
+class SectionIn(Schema):
+    values: dict
+    comments: dict = {}
+    reason: str = Field("", max_length=1000)
+    submit: bool = True
+
+
+class NothingIn(Schema):
+    reason: str = Field("", max_length=1000)
+
+
+class ConsolidationOut(Schema):
+    cycle: CycleOut
+    expected: int
+    reported: int
+    on_time: int
+    reporting_rate: float | None
+    on_time_rate: float | None
+    totals: dict
+    grand_total: int
+
+
+def _section(request, pk: int) -> Submission:
+    return get_object_or_404(
+        visible_to(request.auth, Submission.objects.select_related("cycle", "section", "org_unit", "organisation")),
+        pk=pk,
+    )
+
+
+@api.get("/reports/cycles", response=list[CycleOut], url_name="report_cycles")
+@requires("reporting.view")
+@paginate(Pagination)
+def report_cycles(request):
+    return visible_to(request.auth, ReportCycle.objects.select_related("form", "root"))
+
+
+@api.get("/reports/cycles/{cycle_id}/sections", response=list[SectionOut], url_name="report_sections")
+@requires("reporting.view")
+@paginate(Pagination)
+def report_sections(request, cycle_id: int):
+    cycle = get_object_or_404(visible_to(request.auth, ReportCycle.objects.all()), pk=cycle_id)
+    return visible_to(request.auth, cycle.submissions.select_related("cycle", "section", "org_unit", "organisation"))
+
+
+@api.get("/reports/cycles/{cycle_id}/consolidation", response=ConsolidationOut, url_name="report_consolidation")
+@requires("reporting.consolidate")
+def report_consolidation(request, cycle_id: int):
+    cycle = get_object_or_404(visible_to(request.auth, ReportCycle.objects.select_related("form", "root")), pk=cycle_id)
+    c = consolidation.consolidate(cycle, visible_to(request.auth, cycle.submissions.all()))
+    return {
+        "cycle": cycle,
+        "expected": c.expected,
+        "reported": c.reported,
+        "on_time": c.on_time,
+        "reporting_rate": c.reporting_rate,
+        "on_time_rate": c.on_time_rate,
+        "totals": c.totals,
+        "grand_total": c.grand_total,
+    }
+
+
+@api.put("/reports/sections/{section_id}", response={200: SectionOut, 422: dict}, url_name="report_section_put")
+@requires("reporting.submit")
+def report_section_put(request, section_id: int, payload: SectionIn):
+    sub = _section(request, section_id)
+    if not reporting_actions.may_edit(request.auth, sub):
+        raise HttpError(403, _("Only the reporting unit itself fills its section."))
+    try:
+        if payload.submit:
+            outcome = reporting_actions.submit(
+                request.auth, sub, payload.values, payload.comments, reason=payload.reason
+            )
+        else:
+            outcome = reporting_actions.save_draft(request.auth, sub, payload.values, payload.comments)
+    except reporting_actions.Rejected as exc:
+        return Status(422, {"detail": "; ".join(exc.errors.values()), "errors": exc.errors})
+    return Status(200, _section(request, outcome.submission.pk))
+
+
+@api.post(
+    "/reports/sections/{section_id}/nothing", response={200: SectionOut, 422: dict}, url_name="report_section_nothing"
+)
+@requires("reporting.submit")
+def report_section_nothing(request, section_id: int, payload: NothingIn):
+    sub = _section(request, section_id)
+    if not reporting_actions.may_edit(request.auth, sub):
+        raise HttpError(403, _("Only the reporting unit itself fills its section."))
+    try:
+        reporting_actions.nothing_to_report(request.auth, sub, reason=payload.reason)
+    except reporting_actions.Rejected as exc:
+        return Status(422, {"detail": "; ".join(exc.errors.values()), "errors": exc.errors})
+    return Status(200, _section(request, sub.pk))

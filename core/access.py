@@ -41,6 +41,13 @@ PERMISSIONS: dict[str, frozenset] = {
     "person.manage": frozenset({Role.ADMIN}),
     # The audit log is for the Department's leaders and the administrators.
     "audit.view": frozenset({Role.LEADER, Role.ADMIN}),
+    # Weekly quick report: districts fill their own section, the Department consolidates.
+    "reporting.view": frozenset(
+        {Role.LEADER, Role.FOCAL_POINT, Role.ADMIN, Role.DISTRICT_CULTURE, Role.DISTRICT_BROADCAST}
+    ),
+    "reporting.submit": frozenset({Role.DISTRICT_CULTURE, Role.DISTRICT_BROADCAST}),
+    "reporting.consolidate": frozenset({Role.LEADER, Role.FOCAL_POINT, Role.ADMIN}),
+    "reporting.review": frozenset({Role.FOCAL_POINT, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.
     "admin.site": frozenset({Role.ADMIN}),
 }

@@ -157,3 +157,16 @@ def load(stdout=None) -> dict:
         "people": people,
         "contacts": Contact.objects.count(),
     }
+
+
+def load_all() -> dict:
+    """The core demo data, then each module's own (`<app>.demo.load`), which builds on it."""
+    from importlib import import_module, util
+
+    from django.apps import apps
+
+    result = load()
+    for app in apps.get_app_configs():
+        if app.name != "core" and util.find_spec(f"{app.name}.demo") is not None:
+            result[app.label] = import_module(f"{app.name}.demo").load()
+    return result

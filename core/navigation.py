@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from .access import can
 from .roles import Role
 
-# Modules of DESIGN.md. `url` is None until the module exists.
+# Modules of DESIGN.md. `url` (a URL name) is None until the module exists;
+# the module's AppConfig.ready sets it.
 MODULES = {
     "reporting": {"title": _("Weekly reports"), "text": _("District reports before Friday 10:00, consolidated in one click."), "url": None},
     "misinfo": {"title": _("Misinformation desk"), "text": _("Tips, claims, cases, verdicts, police referrals and sanctions."), "url": None},
@@ -44,6 +45,7 @@ PAGES = [
     ("core:organisation_list", _("Organisations"), "organisation.view"),
     ("core:person_list", _("People"), "person.view"),
     ("core:directory", _("Directory"), "directory.view"),
+    ("reporting:cycle_list", _("Weekly reports"), "reporting.view"),
     ("core:audit_list", _("Audit log"), "audit.view"),
 ]
 
@@ -58,4 +60,7 @@ def navigation_for(person) -> list[dict]:
 
 def modules_for(person) -> list[dict]:
     keys = list(MODULES) if person.is_superuser and not person.role else ROLE_MODULES.get(person.role, [])
-    return [{"key": key, **MODULES[key]} for key in keys]
+    return [
+        {"key": key, **MODULES[key], "url": reverse(MODULES[key]["url"]) if MODULES[key]["url"] else None}
+        for key in keys
+    ]

@@ -33,6 +33,9 @@ trap stop INT TERM EXIT
 pids+=($!)
 .venv/bin/python manage.py db_worker --interval 1 --queue-name '*' --verbosity 1 &
 pids+=($!)
+# The clock: opens the week's report cycle, sends reminders (idempotent jobs, see core.scheduler).
+.venv/bin/python manage.py scheduler --interval 60 &
+pids+=($!)
 
 # Wait until the web server answers before saying where it is.
 for _ in $(seq 1 60); do
@@ -46,14 +49,14 @@ done
 cat <<MSG
 
   Tin Cậy is running: http://$URL_HOST:$PORT/
-  Web server: gunicorn (pid ${pids[0]}), task worker: db_worker (pid ${pids[1]})
+  Web server: gunicorn (pid ${pids[0]}), task worker: db_worker (pid ${pids[1]}), scheduler (pid ${pids[2]})
   Database: ${DATABASE_URL:-SQLite under var/}; e-mails are written to var/mail/.
 
 MSG
 sed "s/^/  /" var/demo-logins.txt 2>/dev/null || true
 echo
-echo "  Press Ctrl-C to stop both processes."
+echo "  Press Ctrl-C to stop them all."
 echo
 
-# If either process dies, stop the other one too.
+# If any process dies, stop the others too.
 wait -n "${pids[@]}"

@@ -26,7 +26,8 @@ PAGES = {
         "/account/",
         "/account/2fa/",
     ],
-    "vhtt.rachgia": ["/", "/orgunits/", "/people/"],
+    "vhtt.rachgia": ["/", "/orgunits/", "/people/", "/reports/", "{cycle}district/899/"],
+    "daumoi": ["/reports/", "{cycle}", "{past}", "{cycle}district/911/", "/reports/new/", "{cycle}import/"],
     "quantri": ["/directory/new/", "/orgunits/import/", "/admin/"],
     "baochi": ["/", "/organisations/"],
 }
@@ -55,6 +56,13 @@ def main():
                         page.select_option("#language", "en")
                         page.click(".langswitch button")
                     for path in paths:
+                        if "{" in path:  # the current and the last past weekly cycle, from the list
+                            page.goto(f"{base}/reports/")
+                            links = page.locator("tbody tr td:first-child a")
+                            cycles = {"{cycle}": links.nth(0).get_attribute("href"),
+                                      "{past}": links.nth(1).get_attribute("href")}  # fmt: skip
+                            key = path[: path.index("}") + 1]
+                            path = path.replace(key, cycles[key])
                         page.goto(f"{base}{path}")
                         name = f"{tag}-{lang}-{username}-{path.strip('/').replace('/', '_') or 'home'}.png"
                         page.screenshot(path=str(OUT / name), full_page=True)

@@ -39,7 +39,7 @@ USERNAME_BY_ROLE = {
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        demo.load()
+        demo.load_all()
 
 
 def pytest_collection_modifyitems(items):

@@ -1,8 +1,11 @@
 """The role x view matrix. Every URL pattern and every API route must be listed here with the
 roles that may use it; a new view that is not in the matrix fails the first test."""
 
+import json
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from api.urls import api
 from core import audit
@@ -12,6 +15,10 @@ from core.roles import Role
 R = Role
 EVERYONE = frozenset(Role)
 PUBLIC = "public"
+REPORT_VIEW = {R.LEADER, R.FOCAL_POINT, R.ADMIN, R.DISTRICT_CULTURE, R.DISTRICT_BROADCAST}
+REPORT_SUBMIT = {R.DISTRICT_CULTURE, R.DISTRICT_BROADCAST}
+REPORT_PROVINCE = {R.LEADER, R.FOCAL_POINT, R.ADMIN}
+REPORT_REVIEW = {R.FOCAL_POINT, R.ADMIN}
 
 # Page views: url name -> roles allowed (or PUBLIC).
 PAGES = {
@@ -38,7 +45,21 @@ PAGES = {
     "core:token_create": EVERYONE,
     "core:token_revoke": EVERYONE,
     "set_language": PUBLIC,
+    "reporting:cycle_list": REPORT_VIEW,
+    "reporting:cycle_create": REPORT_REVIEW,
+    "reporting:cycle_detail": REPORT_VIEW,
+    "reporting:cycle_import": REPORT_REVIEW,
+    "reporting:cycle_export": REPORT_PROVINCE,
+    "reporting:district_report": REPORT_VIEW,
+    "reporting:district_export": REPORT_VIEW,
+    "reporting:submission_save": REPORT_SUBMIT,
+    "reporting:submission_submit": REPORT_SUBMIT,
+    "reporting:submission_nothing": REPORT_SUBMIT,
+    "reporting:submission_return": REPORT_REVIEW,
+    "reporting:submission_accept": REPORT_REVIEW,
 }
+# Allowed, but answered with a redirect: a district opening a cycle goes to its own district.
+REDIRECTS = {("reporting:cycle_detail", R.DISTRICT_CULTURE), ("reporting:cycle_detail", R.DISTRICT_BROADCAST)}
 # Views that only accept POST: a GET by an allowed person answers 405.
 POST_ONLY = {
     "core:person_role",
@@ -47,6 +68,11 @@ POST_ONLY = {
     "core:token_create",
     "core:token_revoke",
     "set_language",
+    "reporting:submission_save",
+    "reporting:submission_submit",
+    "reporting:submission_nothing",
+    "reporting:submission_return",
+    "reporting:submission_accept",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -58,6 +84,16 @@ API = {
     "GET /people": EVERYONE,
     "GET /directory": EVERYONE,
     "GET /audit": {R.LEADER, R.ADMIN},
+    "GET /reports/cycles": REPORT_VIEW,
+    "GET /reports/cycles/{cycle_id}/sections": REPORT_VIEW,
+    "GET /reports/cycles/{cycle_id}/consolidation": REPORT_PROVINCE,
+    "PUT /reports/sections/{section_id}": REPORT_SUBMIT,
+    "POST /reports/sections/{section_id}/nothing": REPORT_SUBMIT,
+}
+# Bodies for the routes that take one (a valid body, so the answer is about access alone).
+API_BODIES = {
+    "PUT /reports/sections/{section_id}": {"values": {}, "submit": False},
+    "POST /reports/sections/{section_id}/nothing": {},
 }
 
 
@@ -108,7 +144,27 @@ def url_args(people):
     event = audit.record(None, "test.event", province)
     tokens = {p.pk: ApiToken.issue(p, "matrix")[0] for p in people.values()}
 
+    from reporting.models import ReportCycle, Submission
+
+    cycle = ReportCycle.objects.filter(kind="weekly", due_at__gt=timezone.now()).order_by("due_at").first()
+
+    def district_of(person):
+        unit = person.org_unit
+        return unit.code if unit is not None and unit.level == "district" else "899"
+
+    def own_section(person):
+        subs = Submission.objects.filter(cycle=cycle, org_unit__code=district_of(person))
+        return (subs.filter(organisation=person.organisation).first() or subs.first()).pk
+
     def args(name, person):
+        if name.startswith("reporting:"):
+            return {
+                "reporting:cycle_detail": {"pk": cycle.pk},
+                "reporting:cycle_import": {"pk": cycle.pk},
+                "reporting:cycle_export": {"pk": cycle.pk, "fmt": "xlsx"},
+                "reporting:district_report": {"pk": cycle.pk, "code": district_of(person)},
+                "reporting:district_export": {"pk": cycle.pk, "code": district_of(person)},
+            }.get(name, {"pk": own_section(person)} if name.startswith("reporting:submission_") else {})
         return {
             "core:orgunit_detail": {"code": person.org_unit.code},
             "core:organisation_detail": {"pk": person.organisation_id},
@@ -132,7 +188,7 @@ def test_role_can_open_exactly_its_pages(client, people, url_args, role):
         url = reverse(name, kwargs=url_args(name, person))
         status = client.get(url).status_code
         if role in allowed:
-            expected = 405 if name in POST_ONLY else 200
+            expected = 405 if name in POST_ONLY else 302 if (name, role) in REDIRECTS else 200
             assert status == expected, f"{role} GET {name}: {status}, expected {expected}"
         else:
             assert status == 403, f"{role} GET {name}: {status}, expected 403"
@@ -163,10 +219,20 @@ def test_role_can_call_exactly_its_api_routes(client, people, role):
     person = people[role]
     _token, key = ApiToken.issue(person, "matrix")
     headers = {"Authorization": f"Bearer {key}"}
+    from reporting.models import ReportCycle, Submission
+
+    cycle = ReportCycle.objects.filter(kind="weekly", due_at__gt=timezone.now()).order_by("due_at").first()
+    own = (Submission.objects.filter(cycle=cycle, organisation=person.organisation).first()
+           or Submission.objects.filter(cycle=cycle).first())
     for route, allowed in API.items():
         method, path = route.split(" ", 1)
-        path = path.replace("{code}", person.org_unit.code)
-        response = client.generic(method, f"/api/v1{path}", headers=headers)
+        path = path.replace("{code}", person.org_unit.code).replace("{cycle_id}", str(cycle.pk))
+        path = path.replace("{section_id}", str(own.pk))
+        body = API_BODIES.get(route)
+        response = client.generic(
+            method, f"/api/v1{path}", json.dumps(body) if body is not None else "",
+            content_type="application/json", headers=headers,
+        )
         expected = 200 if role in allowed else 403
         assert response.status_code == expected, f"{role} {route}: {response.status_code}"
 

@@ -138,3 +138,83 @@ def test_pages_have_no_serious_accessibility_problems(server, browser, width):
     found = {path: issues for path, issues in found.items() if issues}
     assert not found, found
     assert problems == [], problems
+
+
+def _current_cycle_url(page, server):
+    page.goto(f"{server}/reports/")
+    return page.locator("tbody tr").first.get_by_role("link").first.get_attribute("href")
+
+
+def test_district_fills_its_section_and_the_focal_point_downloads_the_docx(server, browser, tmp_path):
+    import subprocess
+
+    # The broadcasting centre of Rạch Giá fills its section of this week's report.
+    page, problems = _page(browser, width=390, height=844)
+    _login(page, server, "truyenthanh.rachgia")
+    page.goto(f"{server}{_current_cycle_url(page, server)}")  # goes on to the district's report
+    assert page.get_by_role("heading", name="Trung tâm Văn hóa, Thể thao và Truyền thanh").is_visible()
+    page.get_by_label("Số lượng tin/bài tuyên truyền trên hệ thống loa truyền thanh cơ sở").fill("-5")
+    page.wait_for_selector("text=Chưa lưu")  # the autosave refuses it, naming the field
+    page.get_by_label("Số lượng tin/bài tuyên truyền trên hệ thống loa truyền thanh cơ sở").fill("37")
+    page.get_by_label("Tổng thời lượng phát sóng").fill("415")
+    section = page.locator("section.section", has=page.get_by_role("heading", name="Trung tâm Văn hóa, Thể thao"))
+    section.get_by_label("Nội dung tuyên truyền").fill("Phát thông điệp 5K và lịch tiêm vắc xin trên loa các phường.")
+    section.locator("input[type=checkbox]").first.check()
+    page.wait_for_selector("text=Đã lưu nháp lúc")
+    _shot(page, "report-district-draft-phone")
+    section.get_by_role("button", name="Gửi Sở").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Đã gửi phần báo cáo về Sở.").is_visible()
+    _shot(page, "report-district-submitted-phone")
+    assert problems == [], problems
+
+    # The focal point opens the consolidation and downloads the report for the steering committee.
+    page, problems = _page(browser)
+    _login(page, server, "daumoi")
+    page.goto(f"{server}{_current_cycle_url(page, server)}")
+    assert page.get_by_text("Thành phố Rạch Giá").first.is_visible()
+    assert page.locator("img[src^='data:image/svg+xml']").count() == 2
+    _shot(page, "report-consolidation")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Báo cáo (DOCX)").click()
+    docx = tmp_path / download.value.suggested_filename
+    download.value.save_as(docx)
+    assert docx.suffix == ".docx"
+    assert problems == [], problems
+
+    subprocess.run(
+        ["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(docx)],
+        check=True, capture_output=True, timeout=180,
+    )
+    pdf = docx.with_suffix(".pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "BÁO CÁO" in text
+    for district in ("Rạch Giá", "Phú Quốc", "Hà Tiên", "Giang Thành", "U Minh Thượng"):
+        assert district in text, district
+    import docx as python_docx
+
+    rows = [[c.text for c in row.cells] for t in python_docx.Document(str(docx)).tables for row in t.rows]
+    rach_gia = next(r for r in rows if "Thành phố Rạch Giá" in r)
+    assert rach_gia[3:6] == ["37", "415", "37"], rach_gia  # loudspeaker items, minutes, total
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / "report-consolidated-docx")], check=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_pages_have_no_serious_accessibility_problems(server, browser, width):
+    page, problems = _page(browser, width=width)
+    found = {}
+    for username in ("daumoi", "vhtt.rachgia"):
+        _login(page, server, username)
+        cycle = _current_cycle_url(page, server)
+        paths = ["/reports/", cycle, f"{cycle}district/899/"]
+        if username == "daumoi":
+            paths += ["/reports/new/", f"{cycle}import/"]
+        for path in paths:
+            page.goto(f"{server}{path}")
+            found[f"{username} {path}"] = _axe_problems(page)
+        page.context.clear_cookies()
+    found = {path: issues for path, issues in found.items() if issues}
+    assert not found, found
+    assert problems == [], problems

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "ninja",  # serves the OpenAPI page's Swagger UI from our own static files, not a CDN
     "vntext",
     "core",
+    "documents",
+    "reporting",
     "api",
 ]
 
@@ -299,7 +301,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Libraries that log every step at INFO (WeasyPrint: ten lines per PDF).
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # --- Tin Cậy ------------------------------------------------------------------------------

@@ -10,11 +10,14 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the log-ins.")
 
     def handle(self, *args, quiet_logins=False, **options):
-        result = demo.load()
+        result = demo.load_all()
         self.stdout.write(
             f"Demo data: {result['orgunits']} org units, {result['organisations']} organisations, "
             f"{len(result['people'])} people, {result['contacts']} directory entries."
         )
+        for label, extra in result.items():
+            if isinstance(extra, dict):  # a module's own demo data (reporting: report cycles, ...)
+                self.stdout.write(f"  {label}: " + ", ".join(f"{v} {k}" for k, v in extra.items()))
         if quiet_logins:
             return
         self.stdout.write("")
