@@ -9,6 +9,7 @@ PORT ?= 8000
 # HTTP for the browser test against a local gunicorn.
 TEST_ENV := SECRET_KEY=test-only-not-secret HTTPS=0
 PG_URL ?= postgres://postgres@127.0.0.1:5432/tincay
+PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/tincay_bench
 
 .PHONY: help demo demo-data test test-sqlite test-postgres lint messages bench clean
 
@@ -63,6 +64,7 @@ messages: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m scripts.bench
+	$(TEST_ENV) PG_URL=$(PG_BENCH_URL) $(PY) -m scripts.bench_reporting
 
 clean:
 	rm -rf var/static .pytest_cache .ruff_cache

@@ -20,6 +20,15 @@ class ReportingConfig(AppConfig):
                 "report.accept": _("Report section accepted"),
                 "report.import": _("Report sections imported"),
                 "report.reminder": _("Report reminder sent"),
+                "reportform.create": _("Report form created"),
+                "reportform.update": _("Report form changed"),
+                "reportform.delete": _("Report form deleted"),
+                "formsection.create": _("Form section created"),
+                "formsection.update": _("Form section changed"),
+                "formsection.delete": _("Form section deleted"),
+                "formfield.create": _("Form field created"),
+                "formfield.update": _("Form field changed"),
+                "formfield.delete": _("Form field deleted"),
             }
         )
         MODULES["reporting"]["url"] = "reporting:cycle_list"

@@ -34,10 +34,12 @@ STATUS_LABELS = {
 
 
 def status_of(sub: Submission, due_at, now) -> str:
+    if sub.state in REPORTED and sub.submitted_at > due_at:
+        return "late"  # accepted or not: lateness is what the focal point must see
     if sub.state == S.ACCEPTED:
         return "accepted"
     if sub.state == S.SUBMITTED:
-        return "on_time" if sub.submitted_at <= due_at else "late"
+        return "on_time"
     if sub.state == S.RETURNED:
         return "returned"
     return "missing" if now > due_at else "open"

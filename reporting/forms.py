@@ -28,11 +28,17 @@ class AdhocCycleForm(forms.Form):
         empty_label=None,
         help_text=_("Every reporting unit under this unit is asked."),
     )
-    period_start = forms.DateField(label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"}))
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(
+        label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    period_end = forms.DateField(
+        label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     due_time = forms.TimeField(
-        label=_("Due time"), initial=datetime.time(10, 0), widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Due time"),
+        initial=datetime.time(10, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
 
     def __init__(self, *args, person=None, **kwargs):

@@ -62,6 +62,20 @@ def columns_for(form) -> list[str]:
     return [*cols, "submitted_at", "nothing_to_report"]
 
 
+def template_csv(cycle: ReportCycle, submissions) -> bytes:
+    """A CSV with the header and one row per expected section (unit and section filled in), to
+    fill in a spreadsheet and import back. UTF-8 with a BOM, so Excel shows the diacritics."""
+    columns = columns_for(cycle.form)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for unit_code, section_code in submissions.order_by("org_unit__path", "section__order").values_list(
+        "org_unit__code", "section__code"
+    ):
+        writer.writerow([unit_code, section_code] + [""] * (len(columns) - 2))
+    return ("\ufeff" + out.getvalue()).encode()
+
+
 def _read_table(data: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
         try:

@@ -307,6 +307,10 @@ def cycle_create(request):
 @requires("reporting.review")
 def cycle_import(request, pk):
     cycle = _cycle(request, pk)
+    if request.method == "GET" and request.GET.get("template") == "1":
+        subs = visible_to(request.user, cycle.submissions.all())
+        data = importer.template_csv(cycle, subs)
+        return _download(data, f"mau-nhap-bao-cao-{cycle.period_end:%Y%m%d}.csv", "text/csv; charset=utf-8")
     form = CycleImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():

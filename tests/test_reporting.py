@@ -579,3 +579,63 @@ def test_district_submits_through_the_api(client, people, form):
         f"/api/v1/reports/sections/{own['id']}", "not json", content_type="application/json", headers=headers
     )
     assert garbage.status_code in {400, 422}
+
+
+def test_import_template_lists_every_expected_section_and_imports_back(client, people, form):
+    cycle = fresh_cycle(form)
+    client.force_login(people[Role.FOCAL_POINT])
+    response = client.get(reverse("reporting:cycle_import", args=[cycle.pk]) + "?template=1")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("org_unit,section,portal_items") and len(lines) == 31
+    # Filled in for one unit and imported: the rest left empty is an error that names the lines.
+    filled = [lines[0], lines[1].replace(",,", ",5,", 1)]
+    result = importer.plan(cycle, "\n".join(lines).encode(), "mau.csv")
+    assert not result.ok and "Dòng 2" in " ".join(result.problems)
+    problems = " ".join(importer.plan(cycle, "\n".join(filled).encode(), "mau.csv").problems)
+    assert "Dòng 2, cột content" in problems and "bắt buộc" in problems
+
+
+def test_a_new_field_added_in_admin_appears_in_the_form_without_code(client, people, form):
+    from core.models import AuditEvent
+
+    section_rg = form.sections.get(code="vhtt")
+    client.force_login(people[Role.ADMIN])
+    url = reverse("admin:reporting_formsection_change", args=[section_rg.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    fields = list(section_rg.fields.all())
+    data = {
+        "form": form.pk,
+        "code": "vhtt",
+        "title": section_rg.title,
+        "short_title": section_rg.short_title,
+        "owner_kind": section_rg.owner_kind,
+        "order": section_rg.order,
+        "fields-TOTAL_FORMS": len(fields) + 1,
+        "fields-INITIAL_FORMS": len(fields),
+        "fields-MIN_NUM_FORMS": 0,
+        "fields-MAX_NUM_FORMS": 1000,
+    }
+    for i, f in enumerate([*fields, None]):
+        new = {"id": "", "code": "zalo_posts", "label": "Số tin, bài trên trang Zalo OA", "short_label": "Zalo",
+               "part": "", "kind": "count", "order": 9}  # fmt: skip
+        values = new if f is None else {k: getattr(f, "pk" if k == "id" else k) for k in new}
+        values = {**values, "section": section_rg.pk, "help_text": ""}
+        if f is None or f.required:
+            values["required"] = "" if f is None else "on"
+        if f is None or f.in_total:
+            values["in_total"] = "on"
+        data.update({f"fields-{i}-{k}": v for k, v in values.items() if v != ""})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert AuditEvent.objects.filter(action="formfield.create").exists()
+    cycle = fresh_cycle(form)
+    sub = actions.submit(
+        people[Role.DISTRICT_CULTURE], section(cycle, RG, "vhtt"), good_culture(zalo_posts="4")
+    ).submission
+    assert sub.values["zalo_posts"] == 4 and sub.total == 16  # counted in the total
+    client.force_login(people[Role.DISTRICT_CULTURE])
+    assert (
+        "Số tin, bài trên trang Zalo OA" in client.get(reverse("reporting:district_report", args=[cycle.pk, RG])).text
+    )
