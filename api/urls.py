@@ -77,6 +77,14 @@ def validation_error(request, exc):
     return api.create_response(request, {"detail": summary, "errors": details}, status=422)
 
 
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    message = str(exc)
+    if message.startswith("Cannot parse request body"):  # django-ninja's own words, in English
+        message = _("The request body is not valid JSON (or a number in it is too long).")
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
     return api.create_response(request, {"detail": _("Missing or invalid API token.")}, status=401)

@@ -31,7 +31,7 @@ TRANSITIONS = {
     S.PENDING: {S.DRAFT, S.SUBMITTED},
     S.DRAFT: {S.DRAFT, S.SUBMITTED},
     S.SUBMITTED: {S.SUBMITTED, S.RETURNED, S.ACCEPTED},
-    S.RETURNED: {S.RETURNED, S.SUBMITTED},
+    S.RETURNED: {S.SUBMITTED},
     S.ACCEPTED: {S.RETURNED},
 }
 MAX_REASON = 1000
@@ -95,9 +95,9 @@ def _set_state(actor, submission: Submission, to_state: str, reason: str = "") -
 
 
 def _clean_reason(reason) -> str:
-    reason = (reason or "").strip() if isinstance(reason, str) else ""
-    if "\x00" in reason:
-        reason = ""
+    reason, error = validation.check_text(reason if isinstance(reason, str) else "", _("reason"))
+    if error:
+        raise Rejected({"reason": error})
     return reason[:MAX_REASON]
 
 
@@ -119,15 +119,11 @@ def _clean_comments(comments, fields) -> dict:
     for code, text in comments.items():
         if code not in codes:
             continue
-        if not isinstance(text, str) or "\x00" in text or len(text) > validation.MAX_TEXT:
-            raise Rejected(
-                {
-                    code: _("The comment is not valid text of at most %(limit)d characters.")
-                    % {"limit": validation.MAX_TEXT}
-                }
-            )
-        if text.strip():
-            out[code] = text.strip()
+        text, error = validation.check_text(text, _("comment"))
+        if error:
+            raise Rejected({code: error})
+        if text:
+            out[code] = text
     return out
 
 
@@ -190,10 +186,23 @@ def save_draft(
 
 
 @transaction.atomic
-def submit(actor, submission: Submission, raw: dict, comments: dict | None = None, *, reason: str = "") -> Outcome:
-    """Submit (or re-submit after a return, or correct a submitted section with a reason)."""
+def submit(
+    actor,
+    submission: Submission,
+    raw: dict,
+    comments: dict | None = None,
+    *,
+    reason: str = "",
+    version: int | None = None,
+) -> Outcome:
+    """Submit (or re-submit after a return, or correct a submitted section with a reason).
+    `version`, from the page, refuses a save from a tab that has not seen the latest values."""
     _require_owner(actor, submission)
     submission = _locked(submission)
+    if version is not None and version != submission.version:
+        raise Rejected(
+            {"__all__": _("This section was changed in another window. Reload the page to see the latest values.")}
+        )
     if submission.state == S.ACCEPTED:
         raise Rejected({"__all__": _("This section was accepted by the Department; ask them to return it first.")})
     fields, values = _check(submission, raw, complete=True)
@@ -210,7 +219,7 @@ def submit(actor, submission: Submission, raw: dict, comments: dict | None = Non
     submission.values, submission.comments = values, comments
     submission.total = validation.total_of(fields, values)
     submission.nothing_to_report = False
-    _set_state(actor, submission, S.SUBMITTED, reason if not resubmitting else "")
+    _set_state(actor, submission, S.SUBMITTED, reason)
     if resubmitting:
         # The time that counts for "on time" is that of the submission in force (DHIS2's
         # completion date): a returned section submitted again after the deadline is late.
@@ -369,6 +378,10 @@ def open_adhoc_cycle(
     errors = {}
     if period_start > period_end:
         errors["period_end"] = _("The period must end on or after its first day.")
+    elif (period_end - period_start).days >= 62:
+        errors["period_start"] = _("A request covers at most 62 days.")
+    if due_at.astimezone(schedule.LOCAL).date() < period_end:
+        errors["due_at"] = _("The deadline cannot be before the end of the period reported on.")
     if due_at <= timezone.now():
         errors["due_at"] = _("The deadline must be in the future.")
     if not title.strip():
@@ -406,7 +419,10 @@ def record_imported(
 ) -> Submission:
     """A section the Department received another way (Zalo, paper) and imports on the unit's
     behalf, already checked by reporting.importer. Changes to a submitted section are kept."""
+    if actor is not None and not (can(actor, "reporting.review") and can_see(actor, submission)):
+        raise PermissionDenied
     submission = _locked(submission)
+    before = audit.snapshot(submission, ["state", "values", "total"])
     fields = fields_of(submission)
     if submission.state == S.ACCEPTED:
         _set_state(actor, submission, S.RETURNED, note)
@@ -424,4 +440,13 @@ def record_imported(
     submission.updated_at = timezone.now()
     submission.version = F("version") + 1
     submission.save()
+    submission.refresh_from_db(fields=["version"])
+    audit.record(
+        actor,
+        "report.submit" if resubmitting else "report.amend",
+        submission,
+        before=before,
+        after=audit.snapshot(submission, ["state", "values", "total"]),
+        note=note,
+    )
     return submission

@@ -38,8 +38,14 @@ class AuditedInlinesAdmin(AuditedAdmin):
         for obj in formset.new_objects:
             audit.record(request.user, f"{obj._meta.model_name}.create", obj, after=audit.snapshot(obj), note="admin")
         for obj, _fields in formset.changed_objects:
-            audit.record(request.user, f"{obj._meta.model_name}.update", obj, before=before.get(obj.pk),
-                         after=audit.snapshot(obj), note="admin")  # fmt: skip
+            audit.record(
+                request.user,
+                f"{obj._meta.model_name}.update",
+                obj,
+                before=before.get(obj.pk),
+                after=audit.snapshot(obj),
+                note="admin",
+            )
         for obj in formset.deleted_objects:
             audit.record(request.user, f"{obj._meta.model_name}.delete", None, before=before.get(obj.pk), note="admin")
 

@@ -292,7 +292,7 @@ def district_document(cycle: ReportCycle, unit: OrgUnit, subs) -> official.Offic
         if not sub.is_reported:
             lines.append(f"- {sub.section.title}: chưa báo cáo.")
             continue
-        parts = [f"{f.label.rstrip('.')}: {sub.values.get(f.code, 0)}" for f in numbers]
+        parts = [f"{f.label.rstrip('.')}: {sub.values.get(f.code) or 0}" for f in numbers]
         lines.append(f"- {'; '.join(parts)}. ({sub.organisation.short_name or sub.organisation.name} thực hiện)")
     blocks.append(official.Paragraph("\n".join(lines)))
     parts: dict[str, list[str]] = {}

@@ -27,6 +27,8 @@ from .models import FormField, ReportCycle, Submission
 
 MAX_BYTES = 2 * 2**20
 MAX_ROWS = 5000
+MAX_UNPACKED = 20 * 2**20
+MAX_CELL = 10_000
 TRUE_CELLS = {"1", "x", "có", "co", "yes", "true"}
 DATETIME_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
@@ -76,36 +78,51 @@ def template_csv(cycle: ReportCycle, submissions) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()
 
 
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)[:MAX_CELL]
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    # A workbook is a zip: check what it unpacks to before opening it (a small upload can hold
+    # gigabytes of XML).
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ValueError(_("The file is not a readable XLSX workbook.")) from None
+    if unpacked > MAX_UNPACKED:
+        raise ValueError(
+            _("The workbook unpacks to more than %(mb)d MB; save only the sheet to import.")
+            % {"mb": MAX_UNPACKED // 2**20}
+        )
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            if not book.worksheets:
+                raise ValueError("no sheet")
+            table = []
+            for i, cells in enumerate(book.worksheets[0].iter_rows(values_only=True)):
+                if i > MAX_ROWS + 1:
+                    break
+                table.append([_cell(c) for c in cells])
+        finally:
+            book.close()
+    except Exception:  # a damaged or crafted workbook fails in many ways inside openpyxl and lxml
+        raise ValueError(_("The file is not a readable XLSX workbook.")) from None
+    return table
+
+
 def _read_table(data: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
     if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        try:
-            from openpyxl import load_workbook
-
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-            raise ValueError(
-                _("The file is not a readable XLSX workbook (%(error)s).") % {"error": type(e).__name__}
-            ) from None
-        sheet = book.worksheets[0]
-        table = []
-        for i, cells in enumerate(sheet.iter_rows(values_only=True)):
-            if i > MAX_ROWS + 1:
-                break
-            table.append(
-                [
-                    ""
-                    if c is None
-                    else (
-                        c.strftime("%d/%m/%Y %H:%M")
-                        if isinstance(c, datetime.datetime)
-                        else str(int(c))
-                        if isinstance(c, float) and c.is_integer()
-                        else str(c)
-                    )
-                    for c in cells
-                ]
-            )
-        book.close()
+        table = _read_xlsx(data)
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -115,14 +132,25 @@ def _read_table(data: bytes, filename: str) -> tuple[list[str], list[list[str]]]
             ) from None
         if "\x00" in text:
             raise ValueError(_("The file contains NUL characters; it is not a CSV file."))
-        table = list(csv.reader(io.StringIO(text)))
+        reader = csv.reader(io.StringIO(text))
+        table = []
+        try:
+            for row in reader:
+                table.append(row)
+                if len(table) > MAX_ROWS + 1:
+                    break
+        except csv.Error as e:
+            raise ValueError(
+                _("Line %(line)d: the CSV cannot be read (%(error)s).") % {"line": reader.line_num, "error": e}
+            ) from None
     table = [r for r in table if any(c.strip() for c in r)]
     if not table:
         raise ValueError(_("The file is empty."))
     return [c.strip() for c in table[0]], table[1:]
 
 
-def _when(cell: str, line: int, problems: list) -> datetime.datetime | None:
+def _when(cell: str, line: int, problems: list, cycle: ReportCycle) -> datetime.datetime | None:
+    """When the report reached the Department: not in the future, not before the period began."""
     cell = cell.strip()
     if not cell:
         return timezone.now()
@@ -134,6 +162,13 @@ def _when(cell: str, line: int, problems: list) -> datetime.datetime | None:
         if when > timezone.now():
             problems.append(
                 _("Line %(line)d, column submitted_at: %(value)s is in the future.") % {"line": line, "value": cell}
+            )
+            return None
+        earliest = datetime.datetime.combine(cycle.period_start, datetime.time(0), tzinfo=schedule.LOCAL)
+        if when < earliest:
+            problems.append(
+                _("Line %(line)d, column submitted_at: %(value)s is before the period of this cycle began.")
+                % {"line": line, "value": cell}
             )
             return None
         return when
@@ -176,6 +211,7 @@ def plan(cycle: ReportCycle, data: bytes, filename: str) -> ImportResult:
     seen = {}
     for offset, cells in enumerate(body):
         line = offset + 2
+        problems_before = len(result.problems)
         cell = dict(zip(header, [c.strip() for c in cells] + [""] * (len(header) - len(cells)), strict=False))
         key = (cell.get("org_unit", ""), cell.get("section", ""))
         sub = subs.get(key)
@@ -203,7 +239,16 @@ def plan(cycle: ReportCycle, data: bytes, filename: str) -> ImportResult:
             result.problems.append(
                 _("Line %(line)d, column %(column)s: %(message)s") % {"line": line, "column": code, "message": message}
             )
-        comments = {f.code: cell[f"comment_{f.code}"] for f in fields if cell.get(f"comment_{f.code}")}
+        comments = {}
+        for f in fields:
+            comment, error = validation.check_text(cell.get(f"comment_{f.code}", ""), _("comment"))
+            if error:
+                result.problems.append(
+                    _("Line %(line)d, column %(column)s: %(message)s")
+                    % {"line": line, "column": f"comment_{f.code}", "message": error}
+                )
+            elif comment:
+                comments[f.code] = comment
         if checked.ok and not nothing:
             for code, message in validation.outliers(sub, fields, checked.values).items():
                 if code not in comments:
@@ -211,8 +256,8 @@ def plan(cycle: ReportCycle, data: bytes, filename: str) -> ImportResult:
                         _("Line %(line)d, column %(column)s: %(message)s (column comment_%(column)s)")
                         % {"line": line, "column": code, "message": message}
                     )
-        when = _when(cell.get("submitted_at", ""), line, result.problems)
-        if checked.ok and when is not None:
+        when = _when(cell.get("submitted_at", ""), line, result.problems, cycle)
+        if len(result.problems) == problems_before and when is not None:
             result.rows.append(Row(line, sub, checked.values, comments, nothing, when))
     if not result.rows and not result.problems:
         result.problems.append(_("The file has no rows."))

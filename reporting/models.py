@@ -10,6 +10,7 @@ loudspeaker items and minutes). The district report is complete when every secti
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -108,6 +109,16 @@ class FormField(models.Model):
 
     def __str__(self):
         return self.label
+
+    def clean(self):
+        # Numbers are totalled by code across the form's sections (consolidation, trend, API), so a
+        # number field's code must be unique in the form.
+        if self.is_number and self.section_id:
+            clash = FormField.objects.filter(
+                section__form_id=self.section.form_id, code=self.code, kind__in=[self.Kind.COUNT, self.Kind.MINUTES]
+            ).exclude(pk=self.pk)
+            if clash.exists():
+                raise ValidationError({"code": _("Another number field of this form already has this code.")})
 
     @property
     def column(self) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from core.models import OrgUnit
+from core.models import CODE_RE, OrgUnit
 
 from .models import FormField, Submission
 
@@ -68,21 +68,31 @@ def _whole_number(raw, fld: FormField, limit: int):
     return raw, None
 
 
-def _text(raw, fld: FormField):
+def check_text(raw, label: str):
+    """(text, None) or (None, message): plain text of at most MAX_TEXT characters that every
+    database stores (no NUL or other control characters, no lone surrogates from JSON)."""
     if raw is None:
         return "", None
     if not isinstance(raw, str):
-        return None, _("“%(field)s”: enter text.") % {"field": fld.label}
+        return None, _("“%(field)s”: enter text.") % {"field": label}
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        return None, _("“%(field)s”: contains characters that are not valid text.") % {"field": label}
     if "\x00" in raw or CONTROL_RE.search(raw):
-        return None, _("“%(field)s”: contains control characters; type or paste plain text.") % {"field": fld.label}
+        return None, _("“%(field)s”: contains control characters; type or paste plain text.") % {"field": label}
     text = raw.strip().replace("\r\n", "\n")
     if len(text) > MAX_TEXT:
         return None, _("“%(field)s”: at most %(limit)d characters (now %(length)d).") % {
-            "field": fld.label,
+            "field": label,
             "limit": MAX_TEXT,
             "length": len(text),
         }
     return text, None
+
+
+def _text(raw, fld: FormField):
+    return check_text(raw, fld.label)
 
 
 def _communes(raw, fld: FormField, district: OrgUnit):
@@ -95,6 +105,13 @@ def _communes(raw, fld: FormField, district: OrgUnit):
     if len(raw) > MAX_COMMUNES:
         return None, _("“%(field)s”: at most %(limit)d communes.") % {"field": fld.label, "limit": MAX_COMMUNES}
     codes = list(dict.fromkeys(c.strip() for c in raw))
+    bad = [c for c in codes if not CODE_RE.match(c)]
+    if bad:
+        return None, _("“%(field)s”: %(codes)s is not a commune of %(district)s.") % {
+            "field": fld.label,
+            "codes": ", ".join(repr(c)[1:-1][:20] for c in bad[:5]),
+            "district": district.name,
+        }
     if any(len(c) > 16 for c in codes):
         return None, _("“%(field)s”: a commune code has at most 16 characters.") % {"field": fld.label}
     found = set(

@@ -195,6 +195,12 @@ def _back(sub):
     )
 
 
+def _version(request) -> int | None:
+    """The version of the section the page was showing (None when not sent, e.g. by the API)."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 @requires("reporting.submit")
 @require_POST
 def submission_save(request, pk):
@@ -202,11 +208,7 @@ def submission_save(request, pk):
     sub = _submission(request, pk)
     raw, comments = _raw_from_post(request, sub)
     try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
-        outcome = actions.save_draft(request.user, sub, raw, comments, version=version)
+        outcome = actions.save_draft(request.user, sub, raw, comments, version=_version(request))
     except actions.Rejected as e:
         if request.htmx:
             return render(request, "reporting/_autosave_status.html", {"errors": e.errors, "sub": sub}, status=200)
@@ -238,7 +240,7 @@ def submission_submit(request, pk):
     raw, comments = _raw_from_post(request, sub)
     reason = request.POST.get("reason", "")
     try:
-        outcome = actions.submit(request.user, sub, raw, comments, reason=reason)
+        outcome = actions.submit(request.user, sub, raw, comments, reason=reason, version=_version(request))
     except actions.Rejected as e:
         return _render_section_errors(request, sub, raw, comments, e.errors, flags=e.flags, reason=reason)
     if outcome.changed and sub.was_submitted:

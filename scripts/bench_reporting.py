@@ -156,6 +156,10 @@ def run_one(db_url: str) -> list[tuple]:
     start = time.perf_counter()
     cycle = build()
     built = time.perf_counter() - start
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh statistics, as autovacuum would have them
+        cursor.execute("ANALYZE")
     person = Person.objects.get(username="tonghop")
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(person)

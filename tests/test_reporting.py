@@ -347,7 +347,7 @@ def _csv(rows):
 
 
 def test_import_dry_run_changes_nothing_then_applies(form, people):
-    cycle = fresh_cycle(form)
+    cycle = fresh_cycle(form, at(2026, 1, 2, 10))  # a past week: received times can be given
     data = _csv([f"{RG},vhtt,9,,,Tuyên truyền 5K,,", f"{PQ},truyenthanh,,30,300,Phát loa,01/01/2026 08:00,"])
     result = importer.import_cycle(people[Role.FOCAL_POINT], cycle, data, "zalo.csv", dry_run=True)
     assert result.ok and len(result.rows) == 2
@@ -618,8 +618,15 @@ def test_a_new_field_added_in_admin_appears_in_the_form_without_code(client, peo
         "fields-MAX_NUM_FORMS": 1000,
     }
     for i, f in enumerate([*fields, None]):
-        new = {"id": "", "code": "zalo_posts", "label": "Số tin, bài trên trang Zalo OA", "short_label": "Zalo",
-               "part": "", "kind": "count", "order": 9}  # fmt: skip
+        new = {
+            "id": "",
+            "code": "zalo_posts",
+            "label": "Số tin, bài trên trang Zalo OA",
+            "short_label": "Zalo",
+            "part": "",
+            "kind": "count",
+            "order": 9,
+        }
         values = new if f is None else {k: getattr(f, "pk" if k == "id" else k) for k in new}
         values = {**values, "section": section_rg.pk, "help_text": ""}
         if f is None or f.required:
@@ -639,3 +646,163 @@ def test_a_new_field_added_in_admin_appears_in_the_form_without_code(client, peo
     assert (
         "Số tin, bài trên trang Zalo OA" in client.get(reverse("reporting:district_report", args=[cycle.pk, RG])).text
     )
+
+
+# --- Hostile input (found in review) -------------------------------------------------------
+
+
+def _xlsx_bytes(mutate=None) -> bytes:
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["org_unit", "section", "portal_items", "content"])
+    book.active.append([RG, "vhtt", 3, "5K"])
+    buf = io.BytesIO()
+    book.save(buf)
+    if mutate is None:
+        return buf.getvalue()
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, mutate(item.filename, src.read(item.filename)))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data, name, words",
+    [
+        (b"org_unit,section,content\n899,vhtt," + b"x" * 140_000 + b"\n", "long.csv", "Dòng"),
+        (_xlsx_bytes(lambda n, b: b[: len(b) // 2] if n.endswith("sheet1.xml") else b), "cut.xlsx", "XLSX"),
+        (_xlsx_bytes(lambda n, b: b"<not xml" if n == "xl/workbook.xml" else b), "bad.xlsx", "XLSX"),
+        (
+            _xlsx_bytes(lambda n, b: b.replace(b"<sheets>", b"<sheets/><x>") if n == "xl/workbook.xml" else b),
+            "nosheet.xlsx",
+            "XLSX",
+        ),
+        (_xlsx_bytes(lambda n, b: b + b" " * (21 * 2**20) if n.endswith("sheet1.xml") else b), "bomb.xlsx", "MB"),
+    ],
+)
+def test_import_of_hostile_files_is_a_message_not_a_500(client, people, form, data, name, words):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    cycle = fresh_cycle(form)
+    client.force_login(people[Role.FOCAL_POINT])
+    upload = SimpleUploadedFile(name, data)
+    response = client.post(reverse("reporting:cycle_import", args=[cycle.pk]), {"file": upload, "dry_run": ""})
+    assert response.status_code == 400 and words in response.text
+    assert cycle.submissions.exclude(state=S.PENDING).count() == 0
+
+
+def test_import_refuses_backdated_times_and_bad_comments(form, people):
+    cycle = fresh_cycle(form)
+    head = "org_unit,section,portal_items,content,comment_portal_items,submitted_at\n"
+    data = (head + f"{RG},vhtt,3,5K,,01/01/2000 00:00\n{PQ},vhtt,3,5K,a\x07b,\n").encode()
+    result = importer.plan(cycle, data, "x.csv")
+    text = " ".join(result.problems)
+    assert "Dòng 2, cột submitted_at" in text and "Dòng 3, cột comment_portal_items" in text and not result.rows
+
+
+def test_hostile_text_and_codes_are_refused_before_the_database(form, people):
+    cycle = fresh_cycle(form)
+    sub = section(cycle, RG, "vhtt")
+    for values, field in (
+        (good_culture(communes=["a\x00b"]), "communes"),
+        (good_culture(content="ab\ud800"), "content"),
+    ):
+        with pytest.raises(actions.Rejected) as e:
+            actions.submit(people[Role.DISTRICT_CULTURE], sub, values)
+        assert field in e.value.errors
+    with pytest.raises(actions.Rejected) as e:
+        actions.submit(people[Role.DISTRICT_CULTURE], sub, good_culture(), {"portal_items": "x\ud800"})
+    assert "portal_items" in e.value.errors
+
+
+def test_api_answers_unparseable_json_in_vietnamese(client, people, form):
+    from core.models import ApiToken
+
+    cycle = fresh_cycle(form)
+    _token, key = ApiToken.issue(people[Role.DISTRICT_CULTURE], "x")
+    sub = section(cycle, RG, "vhtt")
+    body = '{"values": {"portal_items": ' + "9" * 5000 + "}}"
+    response = client.put(
+        f"/api/v1/reports/sections/{sub.pk}",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 400 and "JSON" in response.json()["detail"] and "không" in response.json()["detail"]
+
+
+def test_workflow_refuses_double_return_and_stale_tabs(form, people):
+    cycle = fresh_cycle(form)
+    culture, focal = people[Role.DISTRICT_CULTURE], people[Role.FOCAL_POINT]
+    sub = actions.save_draft(culture, section(cycle, RG, "vhtt"), {"portal_items": "2"}).submission
+    stale = sub.version - 1
+    with pytest.raises(actions.Rejected):
+        actions.submit(culture, sub, good_culture(), version=stale)
+    sub = actions.submit(culture, sub, good_culture(), version=sub.version).submission
+    actions.return_submission(focal, sub, "lần 1")
+    with pytest.raises(actions.Rejected):
+        actions.return_submission(focal, sub, "lần 2")
+    sub = actions.submit(culture, sub, good_culture(portal_items="13"), reason="Sửa theo yêu cầu").submission
+    assert sub.events.last().reason == "Sửa theo yêu cầu"
+
+
+def test_adhoc_deadline_cannot_precede_the_period(form, people):
+    with pytest.raises(actions.Rejected) as e:
+        actions.open_adhoc_cycle(
+            people[Role.FOCAL_POINT],
+            form=form,
+            title="x",
+            note="",
+            root=OrgUnit.objects.get(code=PQ),
+            period_start=datetime.date(2030, 1, 1),
+            period_end=datetime.date(2030, 1, 7),
+            due_at=at(2030, 1, 2, 10),
+        )
+    assert "due_at" in e.value.errors
+
+
+def test_number_field_codes_are_unique_in_a_form(form):
+    from django.core.exceptions import ValidationError
+
+    from reporting.models import FormField
+
+    clash = FormField(section=form.sections.get(code="truyenthanh"), code="portal_items", label="x", kind="count")
+    with pytest.raises(ValidationError):
+        clash.full_clean()
+
+
+def test_import_writes_an_audit_event_per_section(form, people):
+    from core.models import AuditEvent
+
+    cycle = fresh_cycle(form)
+    data = f"org_unit,section,portal_items,content\n{RG},vhtt,9,5K\n{PQ},vhtt,4,5K\n".encode()
+    importer.import_cycle(people[Role.FOCAL_POINT], cycle, data, "x.csv", dry_run=False)
+    events = AuditEvent.objects.filter(
+        action="report.submit",
+        object_type="reporting.submission",
+        object_id__in=[str(s.pk) for s in cycle.submissions.all()],
+    )
+    assert events.count() == 2 and all(e.actor == people[Role.FOCAL_POINT] for e in events)
+
+
+def test_the_scheduler_opens_the_week_and_runs_the_reminders_once(form, mailoutbox, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from core import scheduler
+
+    now = at(2031, 3, 6, 9)  # a Thursday: the cycle due Friday 07/03 10:00 is open
+    with django_capture_on_commit_callbacks(execute=True):
+        first = scheduler.run_once(now)
+        again = scheduler.run_once(now)
+    assert first["reporting.open_cycles"] == 1 and again["reporting.open_cycles"] == 0
+    cycle = ReportCycle.objects.get(form=form, due_at=at(2031, 3, 7, 10))
+    assert first["reporting.reminders"] >= 1 and again["reporting.reminders"] == 0
+    assert Reminder.objects.filter(cycle=cycle, kind="due_24h").count() == first["reporting.reminders"]
+    out = io.StringIO()
+    call_command("scheduler", "--once", stdout=out)
+    assert "reporting.open_cycles" in out.getvalue()
