@@ -795,7 +795,7 @@ def test_the_scheduler_opens_the_week_and_runs_the_reminders_once(form, mailoutb
 
     from core import scheduler
 
-    now = at(2031, 3, 6, 9)  # a Thursday: the cycle due Friday 07/03 10:00 is open
+    now = at(2031, 3, 6, 11)  # a Thursday, 23 h before the cycle due Friday 07/03 10:00
     with django_capture_on_commit_callbacks(execute=True):
         first = scheduler.run_once(now)
         again = scheduler.run_once(now)
