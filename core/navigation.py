@@ -60,7 +60,10 @@ def navigation_for(person) -> list[dict]:
 
 def modules_for(person) -> list[dict]:
     keys = list(MODULES) if person.is_superuser and not person.role else ROLE_MODULES.get(person.role, [])
-    return [
-        {"key": key, **MODULES[key], "url": reverse(MODULES[key]["url"]) if MODULES[key]["url"] else None}
-        for key in keys
-    ]
+    out = []
+    for key in keys:
+        module = MODULES[key]
+        # A module may give a one-line summary for this person (its AppConfig sets "summary").
+        summary = module["summary"](person) if module.get("summary") else None
+        out.append({"key": key, **module, "url": reverse(module["url"]) if module["url"] else None, "summary": summary})
+    return out

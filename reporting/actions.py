@@ -23,7 +23,7 @@ from core import audit
 from core.access import can, can_see
 from core.models import Organisation, OrgUnit
 
-from . import schedule, validation
+from . import reminders, schedule, validation
 from .models import FormField, ReportCycle, ReportForm, Submission, SubmissionEvent, ValueChange
 
 S = Submission.State
@@ -402,6 +402,7 @@ def open_adhoc_cycle(
     count = _freeze(cycle)
     if not count:
         raise Rejected({"root": _("No reporting unit under %(unit)s.") % {"unit": root.name}})
+    reminders.announce_adhoc(cycle)  # "đột xuất" means at once: every unit asked is told now
     audit.record(actor, "report.cycle_open", cycle, note=_("%(count)d sections expected") % {"count": count})
     return cycle
 

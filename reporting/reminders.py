@@ -97,3 +97,32 @@ def send_reminders(now) -> int:
 
 def _local(when) -> str:
     return timezone.localtime(when).strftime("%H:%M %d/%m/%Y")
+
+
+def announce_adhoc(cycle: ReportCycle) -> int:
+    """Email every person of every organisation asked by an ad-hoc request (on commit)."""
+    emails = sorted(
+        set(
+            Person.objects.filter(organisation__in=cycle.submissions.values("organisation"), is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    if not emails:
+        return 0
+    subject = _("Ad-hoc report requested: %(title)s") % {"title": cycle.title}
+    body = _(
+        "The Department asks for the quick report “%(title)s”, covering %(start)s – %(end)s.\n%(note)s\n"
+        "Deadline: %(due)s.\nOpen: %(link)s\n\nTin Cậy"
+    ) % {
+        "title": cycle.title,
+        "start": cycle.period_start.strftime("%d/%m/%Y"),
+        "end": cycle.period_end.strftime("%d/%m/%Y"),
+        "note": cycle.note,
+        "due": _local(cycle.due_at),
+        "link": _link(cycle),
+    }
+    # One email per person: the recipients of an official request do not see each other.
+    for email in emails:
+        enqueue_on_commit(send_email, [email], subject, body)
+    return len(emails)

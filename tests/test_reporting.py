@@ -517,26 +517,40 @@ def test_district_docx_follows_the_plans_form(client, people, form):
     assert text.count(names[0]) == 1  # the communes of both units, once each
 
 
-def test_adhoc_request_opens_a_cycle_for_the_chosen_area(client, people, form):
+def test_adhoc_request_opens_a_cycle_for_the_chosen_area(client, people, form, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    tasks_before = DBTaskResult.objects.count()
     client.force_login(people[Role.FOCAL_POINT])
     due = timezone.localdate() + datetime.timedelta(days=1)
-    response = client.post(
-        reverse("reporting:cycle_create"),
-        {
-            "form": form.pk,
-            "title": "Báo cáo đột xuất ổ dịch Phú Quốc",
-            "note": "Gửi ngay",
-            "root": OrgUnit.objects.get(code=PQ).pk,
-            "period_start": "2021-08-01",
-            "period_end": "2021-08-03",
-            "due_date": due.isoformat(),
-            "due_time": "17:00",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reporting:cycle_create"),
+            {
+                "form": form.pk,
+                "title": "Báo cáo đột xuất ổ dịch Phú Quốc",
+                "note": "Gửi ngay",
+                "root": OrgUnit.objects.get(code=PQ).pk,
+                "period_start": "2021-08-01",
+                "period_end": "2021-08-03",
+                "due_date": due.isoformat(),
+                "due_time": "17:00",
+            },
+        )
     assert response.status_code == 302
     cycle = ReportCycle.objects.get(kind="adhoc", title="Báo cáo đột xuất ổ dịch Phú Quốc")
     assert set(cycle.submissions.values_list("org_unit__code", flat=True)) == {PQ}
     assert timezone.localtime(cycle.due_at).hour == 17
+    # The two units of Phú Quốc are told at once, one email each person.
+    assert (
+        DBTaskResult.objects.count() - tasks_before
+        == Person.objects.filter(
+            organisation__org_unit__code=PQ, organisation__kind__in=["culture_office", "broadcast_centre"]
+        )
+        .exclude(email="")
+        .count()
+        == 2
+    )
     bad = client.post(reverse("reporting:cycle_create"), {"form": form.pk, "title": "", "root": 1})
     assert bad.status_code == 400
 
@@ -806,3 +820,12 @@ def test_the_scheduler_opens_the_week_and_runs_the_reminders_once(form, mailoutb
     out = io.StringIO()
     call_command("scheduler", "--once", stdout=out)
     assert "reporting.open_cycles" in out.getvalue()
+
+
+def test_home_page_says_where_this_weeks_report_stands(client, people):
+    client.force_login(people[Role.DISTRICT_CULTURE])
+    assert "Phần của đơn vị: chưa gửi (hạn" in client.get("/").text
+    client.force_login(people[Role.FOCAL_POINT])
+    assert "phần báo cáo (hạn" in client.get("/").text
+    client.force_login(people[Role.INSPECTOR])
+    assert "phần báo cáo (hạn" not in client.get("/").text
