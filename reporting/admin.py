@@ -23,12 +23,24 @@ class PolicyInline(admin.TabularInline):
 
 class FormSectionInline(PolicyInline):
     model = FormSection
-    fields = ["code", "title", "short_title", "owner_kind", "order"]
+    fields = ["code", "title", "short_title", "title_en", "short_title_en", "owner_kind", "order"]
 
 
 class FormFieldInline(PolicyInline):
     model = FormField
-    fields = ["code", "label", "short_label", "part", "kind", "required", "in_total", "order", "help_text"]
+    fields = [
+        "code",
+        "label",
+        "short_label",
+        "label_en",
+        "short_label_en",
+        "part",
+        "kind",
+        "required",
+        "in_total",
+        "order",
+        "help_text",
+    ]
 
 
 class AuditedInlinesAdmin(AuditedAdmin):

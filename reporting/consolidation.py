@@ -173,7 +173,7 @@ def consolidate(cycle: ReportCycle, submissions=None) -> Consolidation:
         for section, f in text_fields:
             sub = row.sections.get(section.code)
             if sub is not None and sub.is_reported and sub.values.get(f.code):
-                row.texts.append((f.label, section.title, sub.values[f.code]))
+                row.texts.append((f.shown_label, section.shown_title, sub.values[f.code]))
     return result
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Organisation, OrgUnit, Scope
@@ -61,6 +62,9 @@ class FormSection(models.Model):
     short_title = models.CharField(
         _("short title"), max_length=60, blank=True, help_text=_("Column heading in tables.")
     )
+    # The English wording, shown when the page is in English (documents stay Vietnamese).
+    title_en = models.CharField(_("title in English"), max_length=255, blank=True)
+    short_title_en = models.CharField(_("short title in English"), max_length=60, blank=True)
     owner_kind = models.CharField(_("reported by"), max_length=24, choices=Organisation.Kind.choices)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -72,6 +76,19 @@ class FormSection(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        return _english(self.title_en) or self.title
+
+    @property
+    def shown_short_title(self) -> str:
+        return _english(self.short_title_en) or self.short_title or self.shown_title
+
+
+def _english(text: str) -> str:
+    """The English wording when the page is in English and there is one, else ""."""
+    return text if text and get_language() == "en" else ""
 
 
 class FormField(models.Model):
@@ -94,6 +111,8 @@ class FormField(models.Model):
         help_text=_("Heading the value goes under in documents; fields with the same part are shown together."),
     )
     help_text = models.CharField(_("help text"), max_length=255, blank=True)
+    label_en = models.CharField(_("label in English"), max_length=255, blank=True)
+    short_label_en = models.CharField(_("short label in English"), max_length=60, blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     required = models.BooleanField(_("required"), default=False)
     in_total = models.BooleanField(
@@ -123,6 +142,15 @@ class FormField(models.Model):
     @property
     def column(self) -> str:
         return self.short_label or self.label
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the page's language (documents use `label`, always Vietnamese)."""
+        return _english(self.label_en) or self.label
+
+    @property
+    def shown_column(self) -> str:
+        return _english(self.short_label_en) or self.short_label or self.shown_label
 
     @property
     def is_number(self) -> bool:

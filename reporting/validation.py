@@ -41,7 +41,7 @@ def _whole_number(raw, fld: FormField, limit: int):
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, None
     if isinstance(raw, bool):
-        return None, _("“%(field)s”: enter a whole number.") % {"field": fld.label}
+        return None, _("“%(field)s”: enter a whole number.") % {"field": fld.shown_label}
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, str):
@@ -52,17 +52,17 @@ def _whole_number(raw, fld: FormField, limit: int):
         )
         if not re.fullmatch(r"[+-]?\d{1,12}", text):
             return None, _("“%(field)s”: enter a whole number (digits only), not “%(value)s”.") % {
-                "field": fld.label,
+                "field": fld.shown_label,
                 "value": raw.strip()[:40],
             }
         raw = int(text)
     if not isinstance(raw, int):
-        return None, _("“%(field)s”: enter a whole number.") % {"field": fld.label}
+        return None, _("“%(field)s”: enter a whole number.") % {"field": fld.shown_label}
     if raw < 0:
-        return None, _("“%(field)s”: must be 0 or more.") % {"field": fld.label}
+        return None, _("“%(field)s”: must be 0 or more.") % {"field": fld.shown_label}
     if raw > limit:
         return None, _("“%(field)s”: must be at most %(limit)s.") % {
-            "field": fld.label,
+            "field": fld.shown_label,
             "limit": f"{limit:,}".replace(",", "."),
         }
     return raw, None
@@ -92,7 +92,7 @@ def check_text(raw, label: str):
 
 
 def _text(raw, fld: FormField):
-    return check_text(raw, fld.label)
+    return check_text(raw, fld.shown_label)
 
 
 def _communes(raw, fld: FormField, district: OrgUnit):
@@ -101,19 +101,19 @@ def _communes(raw, fld: FormField, district: OrgUnit):
     if isinstance(raw, str):
         raw = [c for c in re.split(r"[\s,;]+", raw) if c]
     if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-        return None, _("“%(field)s”: give a list of commune codes.") % {"field": fld.label}
+        return None, _("“%(field)s”: give a list of commune codes.") % {"field": fld.shown_label}
     if len(raw) > MAX_COMMUNES:
-        return None, _("“%(field)s”: at most %(limit)d communes.") % {"field": fld.label, "limit": MAX_COMMUNES}
+        return None, _("“%(field)s”: at most %(limit)d communes.") % {"field": fld.shown_label, "limit": MAX_COMMUNES}
     codes = list(dict.fromkeys(c.strip() for c in raw))
     bad = [c for c in codes if not CODE_RE.match(c)]
     if bad:
         return None, _("“%(field)s”: %(codes)s is not a commune of %(district)s.") % {
-            "field": fld.label,
+            "field": fld.shown_label,
             "codes": ", ".join(repr(c)[1:-1][:20] for c in bad[:5]),
             "district": district.name,
         }
     if any(len(c) > 16 for c in codes):
-        return None, _("“%(field)s”: a commune code has at most 16 characters.") % {"field": fld.label}
+        return None, _("“%(field)s”: a commune code has at most 16 characters.") % {"field": fld.shown_label}
     found = set(
         OrgUnit.objects.filter(code__in=codes, path__startswith=district.path, depth__gt=district.depth).values_list(
             "code", flat=True
@@ -122,7 +122,7 @@ def _communes(raw, fld: FormField, district: OrgUnit):
     unknown = [c for c in codes if c not in found]
     if unknown:
         return None, _("“%(field)s”: %(codes)s is not a commune of %(district)s.") % {
-            "field": fld.label,
+            "field": fld.shown_label,
             "codes": ", ".join(unknown[:5]),
             "district": district.name,
         }
@@ -150,7 +150,7 @@ def clean_section(
             if not error and value is not None and value > window_minutes:
                 error = _(
                     "“%(field)s”: %(value)d minutes is more than the %(limit)s minutes of the period covered."
-                ) % {"field": fld.label, "value": value, "limit": f"{window_minutes:,}".replace(",", ".")}
+                ) % {"field": fld.shown_label, "value": value, "limit": f"{window_minutes:,}".replace(",", ".")}
                 value = None
         elif fld.kind == FormField.Kind.COMMUNES:
             value, error = _communes(value, fld, district)
@@ -160,7 +160,7 @@ def clean_section(
             checked.errors[fld.code] = error
             continue
         if complete and fld.required and value in (None, "", []):
-            checked.errors[fld.code] = _("“%(field)s” is required.") % {"field": fld.label}
+            checked.errors[fld.code] = _("“%(field)s” is required.") % {"field": fld.shown_label}
             continue
         checked.values[fld.code] = value
     return checked
@@ -214,5 +214,5 @@ def outliers(submission: Submission, fields: list[FormField], values: dict) -> d
             flags[fld.code] = _(
                 "“%(field)s”: %(value)s is far from this unit's usual figure (median %(median)s over its "
                 "last %(count)d reports). Check it, and explain it in a comment."
-            ) % {"field": fld.label, "value": value, "median": f"{median:g}", "count": len(series)}
+            ) % {"field": fld.shown_label, "value": value, "median": f"{median:g}", "count": len(series)}
     return flags

@@ -829,3 +829,13 @@ def test_home_page_says_where_this_weeks_report_stands(client, people):
     assert "phần báo cáo (hạn" in client.get("/").text
     client.force_login(people[Role.INSPECTOR])
     assert "phần báo cáo (hạn" not in client.get("/").text
+
+
+def test_english_pages_show_the_english_wording_documents_stay_vietnamese(client, people, current):
+    client.force_login(people[Role.DISTRICT_CULTURE])
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("reporting:district_report", args=[current.pk, RG]))
+    assert "News items and articles on the district&#x27;s web portal" in page.text
+    assert "Culture and Information Office" in page.text
+    text, _rows = _docx_text(client.get(reverse("reporting:district_export", args=[current.pk, RG])).content)
+    assert "Tổng số lượng tin, bài tuyên truyền" in text and "2. Nội dung tuyên truyền" in text
