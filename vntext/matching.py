@@ -1,0 +1,118 @@
+"""Matching informal Vietnamese text to known claims (pure Python, no Django).
+
+A post or a tip is compared with each known claim by how much of the claim's *content* it
+contains: the claim's words are weighted by rarity among the known claims (IDF: "covid" or
+"virus" say little, "ethylene" or "giun" say a lot), a word counts when the text has it exactly
+or nearly (a typo), and pairs of consecutive words found in the same order add a phrase bonus.
+Before that both sides go through the same normaliser: NFC, URLs and emoji out, accents folded
+(đ → d), teencode and abbreviations expanded (ko → khong, dc → duoc, mn → moi nguoi), number
+words as digits, a few synonyms mapped to one word (máy lạnh / điều hòa).
+
+Scores are 0…1. The caller sets two thresholds (auto-link and suggest); `Match.shared` lists the
+claim's words found in the text, to show why.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from rapidfuzz import fuzz, process
+
+from . import fold
+
+URL_RE = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|vn|ly|net|org)/\S*")
+NON_WORD_RE = re.compile(r"[^a-z0-9]+")
+
+# Teencode and common abbreviations, already accent-folded, to their full (folded) form.
+ABBREVIATIONS = {
+    "ko": "khong", "k": "khong", "kh": "khong", "hok": "khong", "hem": "khong", "khg": "khong",
+    "dc": "duoc", "dk": "duoc", "ng": "nguoi", "mn": "moi nguoi", "mng": "moi nguoi", "mk": "minh",
+    "vs": "voi", "j": "gi", "bik": "biet", "bit": "biet", "ns": "noi", "nc": "nuoc", "cx": "cung",
+    "r": "roi", "z": "vay", "v": "vay", "lun": "luon", "wa": "qua", "vo": "vao", "ntn": "nhu the nao",
+    "hn": "ha noi", "sg": "sai gon", "tphcm": "thanh pho ho chi minh", "hcm": "ho chi minh", "tp": "thanh pho",
+    "vn": "viet nam", "tq": "trung quoc", "bv": "benh vien", "bs": "bac si", "byt": "bo y te",
+    "ubnd": "uy ban nhan dan", "bcd": "ban chi dao", "xn": "xet nghiem", "ncov": "corona", "sars": "corona",
+    "covid19": "covid 19", "f0": "f0", "f1": "f1",
+}  # fmt: skip
+# Number words that fold to nothing else common ("sau" is also "after", "nam" also "year", "tu" also
+# "from"): only these become digits, so "bốn lần" meets "4 lần".
+NUMBER_WORDS = {"bon": "4", "muoi": "10", "chin": "9"}
+# Different words for one thing, folded; the right-hand side is what both become.
+SYNONYMS = {
+    "dieu hoa": "may lanh", "khach tay": "du khach", "nhiet ke": "than nhiet",
+    "het benh": "khoi", "het": "khoi", "danh bay": "khoi",
+}  # fmt: skip
+# Function words that carry no claim (folded).
+STOPWORDS = frozenset(
+    """la va cua cho co thi ma nha do di roi nay day o thu voi cac nhung duoc se da dang bi khi ve ra
+    vao len lai con cung nen de tu trong ngoai den theo tai neu vi vay truoc moi lam hay khong gi ai
+    minh ban chi anh em no ho tui toi nguoi luon lien qua ghe thoi hoac biet noi nghe nhe a oi u nhi
+    ah ak uh nua cai con nay kia ay sao the nao rat lam bao moi nguoi tat ca""".split()  # noqa: SIM905 (reads as prose)
+)
+
+
+def tokens(text: str) -> list[str]:
+    """The normalised words of a text, in order (function words kept)."""
+    text = fold(URL_RE.sub(" ", text))
+    words = []
+    for word in NON_WORD_RE.sub(" ", text).split():
+        words.extend(ABBREVIATIONS.get(word, word).split())
+    joined = " " + " ".join(NUMBER_WORDS.get(w, w) for w in words) + " "
+    for phrase, target in SYNONYMS.items():
+        joined = joined.replace(f" {phrase} ", f" {target} ")
+    return joined.split()
+
+
+def content_tokens(text: str) -> list[str]:
+    return [t for t in tokens(text) if t not in STOPWORDS]
+
+
+@dataclass
+class Match:
+    claim_id: object
+    score: float
+    shared: list[str] = field(default_factory=list)  # the claim's words found in the text
+
+
+class Matcher:
+    """Built once from the known claims ({id: text}); `match` is then cheap per text."""
+
+    def __init__(self, claims: dict):
+        self.claims = {cid: content_tokens(text) for cid, text in claims.items()}
+        df: dict[str, int] = {}
+        for words in self.claims.values():
+            for word in set(words):
+                df[word] = df.get(word, 0) + 1
+        n = max(len(self.claims), 1)
+        self.idf = {word: math.log(1 + n / (count + 0.5)) for word, count in df.items()}
+
+    def score(self, claim_words: list[str], text_words: list[str]) -> tuple[float, list[str]]:
+        if not claim_words or not text_words:
+            return 0.0, []
+        present = set(text_words)
+        total = hit = 0.0
+        shared = []
+        for word in claim_words:
+            weight = self.idf.get(word, 1.0)
+            total += weight
+            if word in present:
+                hit += weight
+                shared.append(word)
+            elif len(word) >= 6 and process.extractOne(word, present, scorer=fuzz.ratio, score_cutoff=85):
+                hit += 0.8 * weight  # a typo of the word
+                shared.append(word)
+        pairs = list(pairwise(claim_words))
+        text_pairs = set(pairwise(text_words))
+        phrase = sum(1 for p in pairs if p in text_pairs) / len(pairs) if pairs else 0.0
+        return 0.6 * hit / total + 0.4 * phrase, shared
+
+    def match(self, text: str, limit: int = 3, minimum: float = 0.0) -> list[Match]:
+        words = content_tokens(text)
+        found = []
+        for cid, claim_words in self.claims.items():
+            score, shared = self.score(claim_words, words)
+            if score > minimum:
+                found.append(Match(cid, round(score, 3), shared))
+        found.sort(key=lambda m: -m.score)
+        return found[:limit]
