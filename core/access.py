@@ -48,6 +48,24 @@ PERMISSIONS: dict[str, frozenset] = {
     "reporting.submit": frozenset({Role.DISTRICT_CULTURE, Role.DISTRICT_BROADCAST}),
     "reporting.consolidate": frozenset({Role.LEADER, Role.FOCAL_POINT, Role.ADMIN}),
     "reporting.review": frozenset({Role.FOCAL_POINT, Role.ADMIN}),
+    # Misinformation desk: the Inspectorate handles it; districts send tips and see their own.
+    "misinfo.view": frozenset(
+        {
+            Role.LEADER,
+            Role.INSPECTOR,
+            Role.ADMIN,
+            Role.FOCAL_POINT,
+            Role.DISTRICT_CULTURE,
+            Role.DISTRICT_BROADCAST,
+            Role.DISTRICT_STEERING,
+        }
+    ),
+    "misinfo.tip": frozenset(
+        {Role.INSPECTOR, Role.ADMIN, Role.DISTRICT_CULTURE, Role.DISTRICT_BROADCAST, Role.DISTRICT_STEERING}
+    ),
+    "misinfo.handle": frozenset({Role.INSPECTOR, Role.ADMIN}),
+    # Who reported a tip: only inspectors and leaders (and administrators).
+    "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.
     "admin.site": frozenset({Role.ADMIN}),
 }

@@ -65,5 +65,7 @@ def modules_for(person) -> list[dict]:
         module = MODULES[key]
         # A module may give a one-line summary for this person (its AppConfig sets "summary").
         summary = module["summary"](person) if module.get("summary") else None
-        out.append({"key": key, **module, "url": reverse(module["url"]) if module["url"] else None, "summary": summary})
+        # A module the role has no part of yet shows as "coming", not as a link to a 403.
+        usable = module["url"] and (not module.get("permission") or can(person, module["permission"]))
+        out.append({"key": key, **module, "url": reverse(module["url"]) if usable else None, "summary": summary})
     return out

@@ -16,15 +16,14 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from core.models import CODE_RE, OrgUnit
+from core.validation import check_text
 
 from .models import FormField, Submission
 
 MAX_COUNT = 100_000  # far above any district's week; stops typos like 10000000
-MAX_TEXT = 4000
 MAX_COMMUNES = 500
 HISTORY_CYCLES = 12
 MIN_HISTORY = 4
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -66,29 +65,6 @@ def _whole_number(raw, fld: FormField, limit: int):
             "limit": f"{limit:,}".replace(",", "."),
         }
     return raw, None
-
-
-def check_text(raw, label: str):
-    """(text, None) or (None, message): plain text of at most MAX_TEXT characters that every
-    database stores (no NUL or other control characters, no lone surrogates from JSON)."""
-    if raw is None:
-        return "", None
-    if not isinstance(raw, str):
-        return None, _("“%(field)s”: enter text.") % {"field": label}
-    try:
-        raw.encode("utf-8")
-    except UnicodeEncodeError:
-        return None, _("“%(field)s”: contains characters that are not valid text.") % {"field": label}
-    if "\x00" in raw or CONTROL_RE.search(raw):
-        return None, _("“%(field)s”: contains control characters; type or paste plain text.") % {"field": label}
-    text = raw.strip().replace("\r\n", "\n")
-    if len(text) > MAX_TEXT:
-        return None, _("“%(field)s”: at most %(limit)d characters (now %(length)d).") % {
-            "field": label,
-            "limit": MAX_TEXT,
-            "length": len(text),
-        }
-    return text, None
 
 
 def _text(raw, fld: FormField):

@@ -122,6 +122,8 @@ def district_report(request, pk, code):
         request,
         "reporting/district_report.html",
         {
+            "misinfo": _district_misinfo(request.user, cycle, unit),
+            "perms_misinfo": can(request.user, "misinfo.view"),
             "cycle": cycle,
             "unit": unit,
             "sections": sections,
@@ -130,6 +132,23 @@ def district_report(request, pk, code):
             "can_consolidate": can(request.user, "reporting.consolidate"),
         },
     )
+
+
+def _district_misinfo(person, cycle, unit) -> list:
+    """Claims of false information reported in the district during the period, for the
+    "unusual information" part (DESIGN flow 4): [(claim, tips in the period, case or None)]."""
+    from misinfo.models import Case, Tip
+
+    tips = visible_to(person, Tip.objects.filter(
+        org_unit__path__startswith=unit.path, claim__isnull=False,
+        received_at__date__gte=cycle.period_start, received_at__date__lte=cycle.period_end,
+    )).select_related("claim")  # fmt: skip
+    found: dict[int, list] = {}
+    for tip in tips:
+        found.setdefault(tip.claim_id, [tip.claim, 0, None])[1] += 1
+    for case in Case.objects.filter(claim_id__in=found):
+        found[case.claim_id][2] = case
+    return [tuple(v) for v in found.values()]
 
 
 def _section_context(request, sub, raw=None, errors=None, flags=None, comments=None, reason=""):

@@ -19,6 +19,10 @@ REPORT_VIEW = {R.LEADER, R.FOCAL_POINT, R.ADMIN, R.DISTRICT_CULTURE, R.DISTRICT_
 REPORT_SUBMIT = {R.DISTRICT_CULTURE, R.DISTRICT_BROADCAST}
 REPORT_PROVINCE = {R.LEADER, R.FOCAL_POINT, R.ADMIN}
 REPORT_REVIEW = {R.FOCAL_POINT, R.ADMIN}
+MISINFO_VIEW = {R.LEADER, R.INSPECTOR, R.ADMIN, R.FOCAL_POINT, R.DISTRICT_CULTURE, R.DISTRICT_BROADCAST,
+                R.DISTRICT_STEERING}  # fmt: skip
+MISINFO_TIP = {R.INSPECTOR, R.ADMIN, R.DISTRICT_CULTURE, R.DISTRICT_BROADCAST, R.DISTRICT_STEERING}
+MISINFO_HANDLE = {R.INSPECTOR, R.ADMIN}
 
 # Page views: url name -> roles allowed (or PUBLIC).
 PAGES = {
@@ -57,6 +61,18 @@ PAGES = {
     "reporting:submission_nothing": REPORT_SUBMIT,
     "reporting:submission_return": REPORT_REVIEW,
     "reporting:submission_accept": REPORT_REVIEW,
+    "misinfo:inbox": MISINFO_VIEW,
+    "misinfo:tip_create": MISINFO_TIP,
+    "misinfo:tip_detail": MISINFO_VIEW,
+    "misinfo:tip_link": MISINFO_HANDLE,
+    "misinfo:tip_new_claim": MISINFO_HANDLE,
+    "misinfo:claim_list": MISINFO_VIEW,
+    "misinfo:claim_detail": MISINFO_VIEW,
+    "misinfo:case_open": MISINFO_HANDLE,
+    "misinfo:case_detail": MISINFO_VIEW,
+    "misinfo:case_state": MISINFO_HANDLE,
+    "misinfo:case_verdict": MISINFO_HANDLE,
+    "public:report": PUBLIC,
 }
 # Allowed, but answered with a redirect: a district opening a cycle goes to its own district.
 REDIRECTS = {("reporting:cycle_detail", R.DISTRICT_CULTURE), ("reporting:cycle_detail", R.DISTRICT_BROADCAST)}
@@ -73,6 +89,11 @@ POST_ONLY = {
     "reporting:submission_nothing",
     "reporting:submission_return",
     "reporting:submission_accept",
+    "misinfo:tip_link",
+    "misinfo:tip_new_claim",
+    "misinfo:case_open",
+    "misinfo:case_state",
+    "misinfo:case_verdict",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -156,7 +177,23 @@ def url_args(people):
         subs = Submission.objects.filter(cycle=cycle, org_unit__code=district_of(person))
         return (subs.filter(organisation=person.organisation).first() or subs.first()).pk
 
+    from misinfo.models import Case, Tip
+
+    tip = Tip.objects.filter(org_unit__code="899").first()  # Rạch Giá: every district role here may see it
+    case = Case.objects.filter(org_unit__code="899").first()
+
     def args(name, person):
+        if name.startswith("misinfo:"):
+            return {
+                "misinfo:tip_detail": {"pk": tip.pk},
+                "misinfo:tip_link": {"pk": tip.pk},
+                "misinfo:tip_new_claim": {"pk": tip.pk},
+                "misinfo:claim_detail": {"pk": case.claim_id},
+                "misinfo:case_open": {"pk": case.claim_id},
+                "misinfo:case_detail": {"pk": case.pk},
+                "misinfo:case_state": {"pk": case.pk},
+                "misinfo:case_verdict": {"pk": case.pk},
+            }.get(name, {})
         if name.startswith("reporting:"):
             return {
                 "reporting:cycle_detail": {"pk": cycle.pk},

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "core",
     "documents",
     "reporting",
+    "misinfo",
     "api",
 ]
 
@@ -307,3 +308,16 @@ LOGGING = {
 
 # --- Tin Cậy ------------------------------------------------------------------------------
 TINCAY_ORG_NAME = env_str("TINCAY_ORG_NAME", "Sở Thông tin và Truyền thông")
+
+# --- Misinformation desk ------------------------------------------------------------------
+# Key that encrypts who reported a tip (Fernet, 32 url-safe base64 bytes:
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).
+# Without one, a key derived from SECRET_KEY is used. Old keys stay readable during a rotation.
+MISINFO_KEY = env_secret("MISINFO_KEY")
+MISINFO_OLD_KEYS = env_list("MISINFO_OLD_KEYS")
+# Claim matching (vntext.matching, scores 0..1): at or above AUTO_LINK a tip joins the claim by
+# itself; between SUGGEST and AUTO_LINK the inspector is shown the claim to confirm.
+MISINFO_AUTO_LINK = env_int("MISINFO_AUTO_LINK_PERCENT", 55) / 100
+MISINFO_SUGGEST = env_int("MISINFO_SUGGEST_PERCENT", 40) / 100
+# The public report form: at most this many tips per client address per hour.
+PUBLIC_TIPS_PER_HOUR = env_int("PUBLIC_TIPS_PER_HOUR", 10)

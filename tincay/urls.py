@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from api.urls import api
+from misinfo.urls import public_urlpatterns
 
 admin.site.site_header = "Tin Cậy"
 admin.site.site_title = "Tin Cậy"
@@ -12,5 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("reports/", include("reporting.urls")),
+    path("misinfo/", include("misinfo.urls")),
+    path("", include((public_urlpatterns, "public"))),
     path("", include("core.urls")),
 ]

@@ -1,0 +1,226 @@
+"""State changes of the misinformation desk (check, change, status log, audit).
+
+A tip is matched against every known claim as it arrives (vntext.matching): at or above
+MISINFO_AUTO_LINK it joins the claim by itself, between MISINFO_SUGGEST and that the claim is
+suggested to the inspector, below it stays unlinked until the inspector links it or makes it a
+new claim. Cases follow TRANSITIONS; `_set_state` is the only place that changes a state.
+"""
+
+import threading
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import audit
+from core.access import can, can_see
+from core.models import OrgUnit
+from core.validation import check_text
+from vntext import nfc
+from vntext.matching import Matcher
+
+from .models import Case, CaseEvent, Claim, Tip
+
+C = Case.State
+TRANSITIONS = {
+    C.NEW: {C.VERIFYING, C.CLOSED},
+    C.VERIFYING: {C.VERDICT, C.CLOSED},
+    C.VERDICT: {C.ACTIONS, C.CLOSED, C.VERIFYING},
+    C.ACTIONS: {C.CLOSED},
+    C.CLOSED: {C.VERIFYING},  # reopened when the claim comes back with something new
+}
+MAX_TIP = 4000
+MIN_TIP = 10
+MAX_NAME = 150
+
+
+class Rejected(Exception):
+    def __init__(self, errors: dict):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _person(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _require(actor, permission, obj=None):
+    if actor is None:  # the public form, the scheduler, a command
+        return
+    if not can(actor, permission) or (obj is not None and obj.pk and not can_see(actor, obj)):
+        raise PermissionDenied
+
+
+# --- Matching -----------------------------------------------------------------------------
+
+_matcher_lock = threading.Lock()
+_matcher_cache: dict = {}
+
+
+def matcher() -> Matcher:
+    """The matcher over every known claim, rebuilt when claims are added or removed."""
+    version = tuple(Claim.objects.aggregate(n=Count("pk"), last=Max("pk")).values())
+    with _matcher_lock:
+        if _matcher_cache.get("version") != version:
+            claims = dict(Claim.objects.values_list("pk", "statement"))
+            _matcher_cache.update(version=version, matcher=Matcher(claims))
+        return _matcher_cache["matcher"]
+
+
+def suggestions(text: str, limit: int = 3):
+    """[(Claim, Match)] for a text, best first, down to the suggestion threshold."""
+    found = [m for m in matcher().match(text, limit=limit) if m.score >= settings.MISINFO_SUGGEST]
+    claims = Claim.objects.in_bulk([m.claim_id for m in found])
+    return [(claims[m.claim_id], m) for m in found if m.claim_id in claims]
+
+
+# --- Tips ---------------------------------------------------------------------------------
+
+
+def clean_tip(text, url, reporter_name, reporter_contact) -> dict:
+    """The checks of every intake channel; raises Rejected naming each bad field."""
+    errors, out = {}, {}
+    value, error = check_text(text, _("What was seen or heard"))
+    if error:
+        errors["text"] = error
+    elif len(value) < MIN_TIP:
+        errors["text"] = _("Describe what you saw or heard in at least %(n)d characters.") % {"n": MIN_TIP}
+    elif len(value) > MAX_TIP:
+        errors["text"] = _("At most %(n)d characters.") % {"n": MAX_TIP}
+    else:
+        out["text"] = nfc(value) if "\n" not in value else value
+    url = (url or "").strip() if isinstance(url, str) else None
+    if url is None or len(url) > 1000:
+        errors["url"] = _("Give a link of at most 1000 characters.")
+    elif url:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or any(c.isspace() for c in url):
+            errors["url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
+        else:
+            out["url"] = url
+    for key, raw, limit in (("reporter_name", reporter_name, MAX_NAME), ("reporter_contact", reporter_contact, 200)):
+        value, error = check_text(raw or "", key)
+        if error or len(value) > limit:
+            errors[key] = error or _("At most %(n)d characters.") % {"n": limit}
+        else:
+            out[key] = value
+    if errors:
+        raise Rejected(errors)
+    out.setdefault("url", "")
+    return out
+
+
+@transaction.atomic
+def record_tip(
+    actor, *, channel: str, text, url="", org_unit: OrgUnit | None = None, reporter_name="", reporter_contact=""
+) -> Tip:
+    """Any intake channel: the hotline log, the public form, a district, listening alerts."""
+    _require(actor, "misinfo.tip")
+    if channel not in Tip.Channel.values:
+        raise Rejected({"channel": _("Unknown channel.")})
+    if actor is not None and org_unit is not None and not can_see(actor, org_unit):
+        raise PermissionDenied
+    data = clean_tip(text, url, reporter_name, reporter_contact)
+    tip = Tip(channel=channel, org_unit=org_unit, text=data["text"], url=data["url"], submitted_by=_person(actor))
+    tip.reporter_name, tip.reporter_contact = data["reporter_name"], data["reporter_contact"]
+    best = next(iter(suggestions(tip.text, limit=1)), None)
+    if best is not None:
+        claim, match = best
+        tip.match_score = match.score
+        if match.score >= settings.MISINFO_AUTO_LINK:
+            tip.claim, tip.match = claim, Tip.Match.AUTO
+        else:
+            tip.suggested_claim, tip.match = claim, Tip.Match.SUGGESTED
+    tip.save()
+    # The audit log never holds who reported: the channel and the match only.
+    audit.record(actor, "misinfo.tip", tip, note=f"{tip.channel}; {tip.match}")
+    return tip
+
+
+@transaction.atomic
+def link_tip(actor, tip: Tip, claim: Claim) -> Tip:
+    _require(actor, "misinfo.handle", tip)
+    tip = Tip.objects.select_for_update().get(pk=tip.pk)
+    tip.claim, tip.suggested_claim, tip.match = claim, None, Tip.Match.CONFIRMED
+    tip.save(update_fields=["claim", "suggested_claim", "match"])
+    audit.record(actor, "misinfo.tip_link", tip, note=f"claim {claim.pk}")
+    return tip
+
+
+@transaction.atomic
+def new_claim(actor, tip: Tip, statement) -> Claim:
+    """The tip says something not seen before: it becomes a claim of its own."""
+    _require(actor, "misinfo.handle", tip)
+    value, error = check_text(statement, _("Statement"))
+    if error or not value or len(value) < MIN_TIP:
+        raise Rejected({"statement": error or _("Write the statement in one or two sentences.")})
+    claim = Claim.objects.create(statement=nfc(value), org_unit=tip.org_unit, created_by=_person(actor),
+                                 first_seen_at=tip.received_at)  # fmt: skip
+    Tip.objects.filter(pk=tip.pk).update(claim=claim, suggested_claim=None, match=Tip.Match.NEW)
+    audit.record(actor, "misinfo.claim", claim, note=f"tip {tip.pk}")
+    return claim
+
+
+# --- Cases --------------------------------------------------------------------------------
+
+
+def _set_state(actor, case: Case, to_state: str, note: str = "") -> None:
+    if to_state not in TRANSITIONS[case.state]:
+        raise Rejected({"state": _("A case that is “%(state)s” cannot go to “%(to)s”.") % {
+            "state": case.get_state_display(), "to": Case.State(to_state).label}})  # fmt: skip
+    CaseEvent.objects.create(case=case, actor=_person(actor), from_state=case.state, to_state=to_state, note=note)
+    case.state = to_state
+
+
+@transaction.atomic
+def open_case(actor, claim: Claim) -> Case:
+    _require(actor, "misinfo.handle", claim)
+    case, created = Case.objects.get_or_create(
+        claim=claim, defaults={"org_unit": claim.org_unit, "assigned_to": _person(actor)}
+    )
+    if created:
+        CaseEvent.objects.create(case=case, actor=_person(actor), from_state=C.NEW, to_state=C.NEW)
+        audit.record(actor, "misinfo.case_open", case)
+    return case
+
+
+@transaction.atomic
+def change_state(actor, case: Case, to_state: str, note: str = "") -> Case:
+    _require(actor, "misinfo.handle", case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if to_state == C.VERDICT:
+        raise Rejected({"state": _("Record the verdict with its explanation instead.")})
+    note, error = check_text(note or "", _("Note"))
+    if error:
+        raise Rejected({"note": error})
+    before = case.state
+    _set_state(actor, case, to_state, note)
+    case.save(update_fields=["state"])
+    audit.record(actor, "misinfo.case_state", case, before={"state": before}, after={"state": to_state}, note=note)
+    return case
+
+
+@transaction.atomic
+def record_verdict(actor, case: Case, verdict: str, explanation, sources="") -> Case:
+    _require(actor, "misinfo.handle", case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    errors = {}
+    if verdict not in Case.Verdict.values:
+        errors["verdict"] = _("Choose one of the verdicts.")
+    explanation, error = check_text(explanation, _("Explanation"))
+    if error or not explanation or len(explanation) < 20:
+        errors["explanation"] = error or _("Explain the verdict for the public in at least 20 characters.")
+    sources, error = check_text(sources or "", _("Sources"))
+    if error:
+        errors["sources"] = error
+    if errors:
+        raise Rejected(errors)
+    _set_state(actor, case, C.VERDICT, Case.Verdict(verdict).label)
+    case.verdict, case.explanation, case.sources, case.verdict_at = verdict, explanation, sources, timezone.now()
+    case.save()
+    audit.record(actor, "misinfo.verdict", case, after={"verdict": verdict})
+    return case

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MisinfoConfig(AppConfig):
+    name = "misinfo"
+    verbose_name = _("Misinformation desk")
+
+    def ready(self):
+        from core.audit import ACTION_LABELS
+        from core.navigation import MODULES
+
+        ACTION_LABELS.update(
+            {
+                "misinfo.tip": _("Tip received"),
+                "misinfo.tip_link": _("Tip linked to a claim"),
+                "misinfo.claim": _("Claim created"),
+                "misinfo.case_open": _("Case opened"),
+                "misinfo.case_state": _("Case state changed"),
+                "misinfo.verdict": _("Verdict recorded"),
+            }
+        )
+        MODULES["misinfo"]["url"] = "misinfo:inbox"
+        MODULES["misinfo"]["permission"] = "misinfo.view"

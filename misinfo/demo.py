@@ -1,0 +1,65 @@
+"""Demo desk: real 2020–2021 Vietnamese Covid rumours (rephrased; misinfo/data, from the team's
+rumours set) as claims, tips about them from every channel and district, and cases in every
+state of the workflow, so the inbox, the claims and the cases have something to show."""
+
+import csv
+import datetime
+import json
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import OrgUnit
+
+from . import actions
+from .models import Case, Claim, Tip
+
+DATA = Path(__file__).parent / "data"
+DISTRICTS = ["899", "911", "902", "908", "913", "904"]  # Rạch Giá, Phú Quốc, Kiên Lương, Hòn Đất, ...
+CHANNELS = [Tip.Channel.HOTLINE, Tip.Channel.WEB, Tip.Channel.DISTRICT, Tip.Channel.STEERING]
+# claim id -> (state to reach, verdict, explanation)
+CASES = {
+    "D01": ("actions", "false", "Dầu gió chỉ làm thông mũi tạm thời, không diệt được virus SARS-CoV-2. Bộ Y tế khẳng định chưa có loại dầu nào chữa khỏi Covid-19."),
+    "D04": ("closed", "fake", "Bộ Y tế xác nhận que lấy mẫu xét nghiệm được tiệt trùng theo quy trình, dư lượng ethylene oxide trong giới hạn an toàn, không gây ung thư."),
+    "D08": ("verifying", "", ""),
+    "D10": ("new", "", ""),
+    "D15": ("verdict", "false", "WHO và Bộ Y tế cho biết virus không tồn tại lâu trên bề mặt hàng hóa vận chuyển nhiều ngày; nhận bưu kiện không làm lây bệnh nếu rửa tay sau khi mở."),
+}  # fmt: skip
+
+
+@transaction.atomic
+def load(now=None) -> dict:
+    if Claim.objects.exists():
+        return {"claims": Claim.objects.count(), "tips": Tip.objects.count(), "cases": Case.objects.count()}
+    now = now or timezone.now()
+    units = {u.code: u for u in OrgUnit.objects.filter(code__in=DISTRICTS)}
+    claims = {}
+    rows = list(csv.DictReader((DATA / "claims-2020-2021.csv").open(encoding="utf-8")))
+    for i, row in enumerate(rows):
+        unit = units.get(DISTRICTS[i % len(DISTRICTS)])
+        tip = actions.record_tip(None, channel=CHANNELS[i % len(CHANNELS)], text=row["text"], org_unit=unit,
+                                 reporter_name="Người dân (ẩn danh)" if i % 3 else "", reporter_contact="")  # fmt: skip
+        claims[row["id"]] = actions.new_claim(None, tip, row["text"])  # known statements, each its own
+        _age(tip, now - datetime.timedelta(days=40 - 2 * i))
+    posts = [json.loads(line) for line in (DATA / "posts-2020-2021.jsonl").open(encoding="utf-8")]
+    for i, post in enumerate(p for p in posts if p["expected"] or p["kind"] == "unrelated"):
+        if i >= 30:
+            break
+        tip = actions.record_tip(None, channel=CHANNELS[(i + 1) % len(CHANNELS)], text=post["text"],
+                                 org_unit=units.get(DISTRICTS[i % len(DISTRICTS)]))  # fmt: skip
+        _age(tip, now - datetime.timedelta(days=20 - i // 2, hours=i))
+    for cid, (state, verdict, explanation) in CASES.items():
+        case = actions.open_case(None, claims[cid])
+        if state == "new":
+            continue
+        actions.change_state(None, case, "verifying", "Đối chiếu với thông cáo của Bộ Y tế.")
+        if verdict:
+            actions.record_verdict(None, case, verdict, explanation, "https://moh.gov.vn/")
+        if state in {"actions", "closed"}:
+            actions.change_state(None, case, state if state == "actions" else "closed")
+    return {"claims": Claim.objects.count(), "tips": Tip.objects.count(), "cases": Case.objects.count()}
+
+
+def _age(tip, when):
+    Tip.objects.filter(pk=tip.pk).update(received_at=when)

@@ -1,0 +1,61 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.access import visible_to
+from core.models import OrgUnit
+
+from .models import Case, Tip
+
+
+class TipForm(forms.Form):
+    """The hotline log and the district form: the inspector types during the call."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=[])
+    org_unit = forms.ModelChoiceField(label=_("District"), queryset=OrgUnit.objects.none(), required=False,
+                                      empty_label=_("Whole province / unknown"))  # fmt: skip
+    text = forms.CharField(label=_("What was seen or heard"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
+    url = forms.CharField(label=_("Link (if any)"), required=False, max_length=1000)
+    reporter_name = forms.CharField(label=_("Caller's name (optional)"), required=False, max_length=150)
+    reporter_contact = forms.CharField(label=_("Caller's phone or email (optional)"), required=False, max_length=200)
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from core.access import can
+
+        channels = [Tip.Channel.HOTLINE, Tip.Channel.EMAIL] if can(person, "misinfo.handle") else []
+        channels += [Tip.Channel.DISTRICT, Tip.Channel.STEERING]
+        self.fields["channel"].choices = [(c.value, c.label) for c in channels]
+        self.fields["org_unit"].queryset = visible_to(person, OrgUnit.objects.filter(level="district")).order_by("name")
+        if not can(person, "misinfo.handle"):
+            # A district reports for its own area.
+            self.fields["org_unit"].required = True
+            self.fields["org_unit"].empty_label = None
+            self.fields["reporter_name"].label = _("Who reported it to you (optional)")
+            self.fields["reporter_contact"].label = _("Their phone or email (optional)")
+
+
+class PublicTipForm(forms.Form):
+    """The citizens' form on the portal. `website` is a honeypot: people never see or fill it."""
+
+    text = forms.CharField(label=_("What did you see or hear?"), widget=forms.Textarea(attrs={"rows": 6}),
+                           max_length=4000)  # fmt: skip
+    url = forms.CharField(label=_("Link to the post or article (if any)"), required=False, max_length=1000)
+    org_unit = forms.ModelChoiceField(label=_("Where (district)"), queryset=OrgUnit.objects.none(), required=False,
+                                      empty_label=_("I don't know"))  # fmt: skip
+    reporter_name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=150)
+    reporter_contact = forms.CharField(label=_("Your phone or email, if you want an answer (optional)"),
+                                       required=False, max_length=200)  # fmt: skip
+    website = forms.CharField(label=_("Leave this empty"), required=False, max_length=200,
+                              widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = OrgUnit.objects.filter(level="district", is_active=True).order_by("name")
+
+
+class VerdictForm(forms.Form):
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=Case.Verdict.choices)
+    explanation = forms.CharField(label=_("Explanation for the public"), widget=forms.Textarea(attrs={"rows": 5}),
+                                  max_length=4000)  # fmt: skip
+    sources = forms.CharField(label=_("Sources (one per line)"), widget=forms.Textarea(attrs={"rows": 3}),
+                              required=False, max_length=4000)  # fmt: skip

@@ -1,0 +1,155 @@
+"""The misinformation desk: tips from every channel land in one inbox; tips about the same
+statement collapse into one claim; a claim under work has one case with an explicit workflow.
+
+Who reported a tip (name, contact) is encrypted at rest (misinfo.crypto) and shown only to
+inspectors and leaders.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import OrgUnit, Scope
+
+from . import crypto
+
+
+class Claim(models.Model):
+    """A statement that circulates, said once: every tip that repeats it points here."""
+
+    statement = models.TextField(_("statement"))
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    # Every desk role sees every claim of the province; a district sees the claims of its area
+    # and those of the whole province.
+    scope = Scope(org_unit="org_unit", with_ancestors=True)
+
+    class Meta:
+        ordering = ["-first_seen_at", "-pk"]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+
+    def __str__(self):
+        return self.statement[:120]
+
+
+class Tip(models.Model):
+    class Channel(models.TextChoices):
+        HOTLINE = "hotline", _("Hotline call")
+        WEB = "web", _("Public web form")
+        DISTRICT = "district", _("District office")
+        STEERING = "steering", _("District steering committee")
+        EMAIL = "email", _("Email")
+        LISTENING = "listening", _("Social listening")
+
+    class Match(models.TextChoices):
+        NONE = "none", _("No similar claim")
+        SUGGESTED = "suggested", _("Similar claim suggested")
+        AUTO = "auto", _("Linked automatically")
+        CONFIRMED = "confirmed", _("Linked by an inspector")
+        NEW = "new", _("New claim")
+
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True, related_name="tips"
+    )
+    text = models.TextField(_("what was seen or heard"))
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    reporter_name_sealed = models.TextField(blank=True, editable=False)
+    reporter_contact_sealed = models.TextField(blank=True, editable=False)
+    claim = models.ForeignKey(Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips")
+    suggested_claim = models.ForeignKey(Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    match_score = models.FloatField(_("similarity"), null=True, blank=True)
+    match = models.CharField(_("matching"), max_length=10, choices=Match.choices, default=Match.NONE)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    scope = Scope(org_unit="org_unit")
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("tip")
+        verbose_name_plural = _("tips")
+
+    def __str__(self):
+        return self.text[:80]
+
+    @property
+    def reporter_name(self) -> str:
+        return crypto.unseal(self.reporter_name_sealed)
+
+    @reporter_name.setter
+    def reporter_name(self, value: str):
+        self.reporter_name_sealed = crypto.seal(value)
+
+    @property
+    def reporter_contact(self) -> str:
+        return crypto.unseal(self.reporter_contact_sealed)
+
+    @reporter_contact.setter
+    def reporter_contact(self, value: str):
+        self.reporter_contact_sealed = crypto.seal(value)
+
+
+class Case(models.Model):
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        VERIFYING = "verifying", _("Verifying")
+        VERDICT = "verdict", _("Verdict given")
+        ACTIONS = "actions", _("Actions under way")
+        CLOSED = "closed", _("Closed")
+
+    class Verdict(models.TextChoices):
+        FAKE = "fake", _("Fake news")  # tin giả
+        FALSE = "false", _("Untrue information")  # tin sai sự thật
+        TRUE = "true", _("Accurate information")  # thông tin xác thực
+        UNPROVEN = "unproven", _("Not enough evidence")  # chưa đủ căn cứ
+
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="case")
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW)
+    verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True)
+    sources = models.TextField(_("sources"), blank=True, help_text=_("One link or reference per line."))
+    verdict_at = models.DateTimeField(_("verdict given"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("inspector"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+
+    scope = Scope(org_unit="org_unit")
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self):
+        return _("Case %(pk)s: %(claim)s") % {"pk": self.pk, "claim": str(self.claim)[:80]}
+
+
+class CaseEvent(models.Model):
+    """The status log of a case: one row per change, server time."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    from_state = models.CharField(max_length=10, choices=Case.State.choices)
+    to_state = models.CharField(max_length=10, choices=Case.State.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_state} → {self.to_state}"

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "misinfo"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("tips/new/", views.tip_create, name="tip_create"),
+    path("tips/<int:pk>/", views.tip_detail, name="tip_detail"),
+    path("tips/<int:pk>/link/", views.tip_link, name="tip_link"),
+    path("tips/<int:pk>/new-claim/", views.tip_new_claim, name="tip_new_claim"),
+    path("claims/", views.claim_list, name="claim_list"),
+    path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
+    path("claims/<int:pk>/case/", views.case_open, name="case_open"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/state/", views.case_state, name="case_state"),
+    path("cases/<int:pk>/verdict/", views.case_verdict, name="case_verdict"),
+]
+
+# The citizens' form lives at the site's root (/bao-tin-gia/), outside the staff area.
+public_urlpatterns = [path("bao-tin-gia/", views.report, name="report")]

@@ -1,0 +1,218 @@
+"""Pages of the misinformation desk: the inbox of tips, intake (hotline log, district form, the
+public form), claims and cases. Reads go through core.access, changes through misinfo.actions."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.access import can, public, requires, visible_to
+from vntext import clean_query, fold
+
+from . import actions
+from .forms import PublicTipForm, TipForm, VerdictForm
+from .models import Case, Claim, Tip
+
+PAGE_SIZE = 50
+
+
+def _apply_errors(form, errors):
+    for name, message in errors.items():
+        form.add_error(name if name in form.fields else None, message)
+
+
+@requires("misinfo.view")
+def inbox(request):
+    tips = visible_to(request.user, Tip.objects.select_related("org_unit", "claim", "suggested_claim"))
+    show = request.GET.get("show", "open")
+    if show == "open":
+        tips = tips.filter(claim__isnull=True)
+    elif show == "suggested":
+        tips = tips.filter(match=Tip.Match.SUGGESTED)
+    if q := clean_query(request.GET.get("q", "")):
+        words = q.split()
+        tips = [t for t in tips[:2000] if all(w in fold(t.text) for w in map(fold, words))]
+    page = Paginator(tips, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = visible_to(request.user, Tip.objects.all()).aggregate(
+        open=Count("pk", filter=Q(claim__isnull=True)), suggested=Count("pk", filter=Q(match=Tip.Match.SUGGESTED))
+    )
+    return render(request, "misinfo/inbox.html", {
+        "page": page, "show": show, "q": q, "counts": counts,
+        "can_tip": can(request.user, "misinfo.tip"), "can_handle": can(request.user, "misinfo.handle"),
+    })  # fmt: skip
+
+
+@requires("misinfo.tip")
+def tip_create(request):
+    form = TipForm(request.POST or None, person=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tip = actions.record_tip(request.user, **data)
+        except actions.Rejected as e:
+            _apply_errors(form, e.errors)
+        else:
+            messages.success(request, _("Tip recorded."))
+            return redirect("misinfo:tip_detail", pk=tip.pk)
+    return render(request, "misinfo/tip_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@requires("misinfo.view")
+def tip_detail(request, pk):
+    tip = get_object_or_404(visible_to(request.user, Tip.objects.select_related("org_unit", "claim")), pk=pk)
+    handle = can(request.user, "misinfo.handle")
+    return render(request, "misinfo/tip_detail.html", {
+        "tip": tip,
+        "suggestions": actions.suggestions(tip.text) if handle and tip.claim_id is None else [],
+        "can_handle": handle,
+        "show_reporter": can(request.user, "misinfo.reporter"),
+    })  # fmt: skip
+
+
+def _tip_for_handling(request, pk) -> Tip:
+    return get_object_or_404(visible_to(request.user, Tip.objects.all()), pk=pk)
+
+
+@requires("misinfo.handle")
+@require_POST
+def tip_link(request, pk):
+    tip = _tip_for_handling(request, pk)
+    try:
+        claim = visible_to(request.user, Claim.objects.all()).get(pk=int(request.POST.get("claim", "")))
+    except (ValueError, Claim.DoesNotExist):
+        messages.error(request, _("Choose a claim from the list."))
+        return redirect("misinfo:tip_detail", pk=tip.pk)
+    actions.link_tip(request.user, tip, claim)
+    messages.success(request, _("The tip is linked to the claim."))
+    return redirect("misinfo:claim_detail", pk=claim.pk)
+
+
+@requires("misinfo.handle")
+@require_POST
+def tip_new_claim(request, pk):
+    tip = _tip_for_handling(request, pk)
+    try:
+        claim = actions.new_claim(request.user, tip, request.POST.get("statement", ""))
+    except actions.Rejected as e:
+        messages.error(request, " ".join(e.errors.values()))
+        return redirect("misinfo:tip_detail", pk=tip.pk)
+    messages.success(request, _("New claim created from the tip."))
+    return redirect("misinfo:claim_detail", pk=claim.pk)
+
+
+@requires("misinfo.view")
+def claim_list(request):
+    claims = visible_to(request.user, Claim.objects.select_related("org_unit", "case")).annotate(n_tips=Count("tips"))
+    if q := clean_query(request.GET.get("q", "")):
+        words = [fold(w) for w in q.split()]
+        claims = [c for c in claims[:2000] if all(w in fold(c.statement) for w in words)]
+    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "misinfo/claim_list.html", {"page": page, "q": q})
+
+
+@requires("misinfo.view")
+def claim_detail(request, pk):
+    claim = get_object_or_404(visible_to(request.user, Claim.objects.select_related("org_unit")), pk=pk)
+    tips = visible_to(request.user, claim.tips.select_related("org_unit"))
+    case = Case.objects.filter(claim=claim).first()
+    return render(request, "misinfo/claim_detail.html", {
+        "claim": claim, "tips": tips, "case": case, "can_handle": can(request.user, "misinfo.handle"),
+    })  # fmt: skip
+
+
+@requires("misinfo.handle")
+@require_POST
+def case_open(request, pk):
+    claim = get_object_or_404(visible_to(request.user, Claim.objects.all()), pk=pk)
+    case = actions.open_case(request.user, claim)
+    return redirect("misinfo:case_detail", pk=case.pk)
+
+
+def _case(request, pk) -> Case:
+    return get_object_or_404(visible_to(request.user, Case.objects.select_related("claim", "assigned_to")), pk=pk)
+
+
+@requires("misinfo.view")
+def case_detail(request, pk, verdict_form=None):
+    case = _case(request, pk)
+    handle = can(request.user, "misinfo.handle")
+    next_states = [Case.State(s) for s in actions.TRANSITIONS[case.state] if s != Case.State.VERDICT] if handle else []
+    return render(request, "misinfo/case_detail.html", {
+        "case": case,
+        "events": case.events.select_related("actor"),
+        "tips": visible_to(request.user, case.claim.tips.all()),
+        "can_handle": handle,
+        "next_states": next_states,
+        "verdict_form": verdict_form
+        or (VerdictForm() if Case.State.VERDICT in actions.TRANSITIONS[case.state] else None),
+    }, status=400 if verdict_form is not None else 200)  # fmt: skip
+
+
+@requires("misinfo.handle")
+@require_POST
+def case_state(request, pk):
+    case = _case(request, pk)
+    try:
+        actions.change_state(request.user, case, request.POST.get("state", ""), request.POST.get("note", ""))
+    except (actions.Rejected, ValueError) as e:
+        messages.error(request, " ".join(e.errors.values()) if isinstance(e, actions.Rejected) else str(e))
+    return redirect("misinfo:case_detail", pk=case.pk)
+
+
+@requires("misinfo.handle")
+@require_POST
+def case_verdict(request, pk):
+    case = _case(request, pk)
+    form = VerdictForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.record_verdict(request.user, case, **form.cleaned_data)
+        except actions.Rejected as e:
+            _apply_errors(form, e.errors)
+        else:
+            messages.success(request, _("Verdict recorded."))
+            return redirect("misinfo:case_detail", pk=case.pk)
+    return case_detail.__wrapped__(request, pk, verdict_form=form)
+
+
+# --- The public form ----------------------------------------------------------------------
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+@public
+def report(request):
+    """Anyone may report false information. A honeypot field and a per-address hourly limit
+    keep robots out without a captcha service; nothing here shows anyone's data."""
+    form = PublicTipForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        key = f"misinfo:public-tips:{_client_ip(request)}"
+        count = cache.get_or_set(key, 0, 3600)
+        if count >= settings.PUBLIC_TIPS_PER_HOUR:
+            form.add_error(None, _("Too many reports from your connection in the last hour. Please try again later "
+                                   "or call the hotline."))  # fmt: skip
+            status = 429
+        elif form.is_valid():
+            if form.cleaned_data["website"]:  # a robot filled the hidden field: thank it, keep nothing
+                return render(request, "misinfo/report_thanks.html", {"reference": None})
+            data = {k: v for k, v in form.cleaned_data.items() if k != "website"}
+            try:
+                tip = actions.record_tip(None, channel=Tip.Channel.WEB, **data)
+            except actions.Rejected as e:
+                _apply_errors(form, e.errors)
+            else:
+                try:
+                    cache.incr(key)
+                except ValueError:
+                    cache.set(key, 1, 3600)
+                return render(request, "misinfo/report_thanks.html", {"reference": f"TG-{tip.pk:06d}"})
+        if form.errors and status == 200:
+            status = 400
+    return render(request, "misinfo/report.html", {"form": form}, status=status)

@@ -1,0 +1,214 @@
+"""The misinformation desk: intake on every channel, matching to known claims, protection of who
+reported, the case workflow, the public form (honeypot, rate limit, hostile input)."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import AuditEvent, OrgUnit, Person
+from core.roles import Role
+from misinfo import actions
+from misinfo.models import Case, Claim, Tip
+
+RG, PQ = "899", "911"
+
+
+@pytest.fixture
+def claim_d04():
+    return Claim.objects.get(statement__startswith="Que xét nghiệm nhanh")
+
+
+def test_a_repeat_typed_without_diacritics_joins_the_known_claim(people, claim_d04):
+    tip = actions.record_tip(
+        people[Role.INSPECTOR], channel="hotline",
+        text="que test nhanh covid co tam ethylene oxide gay ung thu, ko nen test nhieu nha mn",
+    )  # fmt: skip
+    assert tip.claim == claim_d04 and tip.match == Tip.Match.AUTO and tip.match_score >= 0.55
+
+
+def test_between_the_thresholds_the_claim_is_only_suggested(people, claim_d04, settings):
+    settings.MISINFO_AUTO_LINK = 0.99
+    tip = actions.record_tip(
+        people[Role.INSPECTOR], channel="hotline",
+        text="Nghe nói que xét nghiệm nhanh có tẩm ethylene oxide gây ung thư, có đúng không?",
+    )  # fmt: skip
+    assert tip.claim is None and tip.suggested_claim == claim_d04 and tip.match == Tip.Match.SUGGESTED
+    actions.link_tip(people[Role.INSPECTOR], tip, claim_d04)
+    tip.refresh_from_db()
+    assert tip.claim == claim_d04 and tip.match == Tip.Match.CONFIRMED
+
+
+def test_true_news_is_not_matched_and_becomes_a_new_claim_only_by_hand(people):
+    tip = actions.record_tip(
+        people[Role.INSPECTOR], channel="hotline",
+        text="Trung tâm Y tế huyện Kiên Hải lấy mẫu xét nghiệm cho 1.200 người dân trên đảo Hòn Tre.",
+    )  # fmt: skip
+    assert tip.claim is None and tip.match == Tip.Match.NONE
+    claim = actions.new_claim(people[Role.INSPECTOR], tip, "Huyện Kiên Hải phong tỏa toàn bộ đảo Hòn Tre.")
+    tip.refresh_from_db()
+    assert tip.claim == claim and tip.match == Tip.Match.NEW
+
+
+def test_who_reported_is_encrypted_at_rest_and_shown_to_inspectors_and_leaders_only(client, people):
+    unit = OrgUnit.objects.get(code=RG)
+    tip = actions.record_tip(
+        people[Role.DISTRICT_CULTURE], channel="district", org_unit=unit, reporter_name="Trần Thị Bích",
+        reporter_contact="0912 345 678", text="Có tin nhắn Zalo nói phường Vĩnh Thanh bị phong tỏa từ tối nay.",
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reporter_name_sealed, reporter_contact_sealed FROM misinfo_tip WHERE id = %s", [tip.pk])
+        stored = " ".join(cursor.fetchone())
+    assert "Bích" not in stored and "0912" not in stored and stored.startswith("gAAAA")
+    assert Tip.objects.get(pk=tip.pk).reporter_name == "Trần Thị Bích"
+    assert "Bích" not in " ".join(AuditEvent.objects.filter(object_id=str(tip.pk)).values_list("note", flat=True))
+    url = reverse("misinfo:tip_detail", args=[tip.pk])
+    for role, sees in ((Role.INSPECTOR, True), (Role.LEADER, True), (Role.DISTRICT_CULTURE, False),
+                       (Role.FOCAL_POINT, False)):  # fmt: skip
+        client.force_login(people[role])
+        page = client.get(url)
+        assert page.status_code == 200 and ("Trần Thị Bích" in page.text) == sees, role
+
+
+def test_a_district_reports_for_its_own_area_and_sees_only_its_tips(client, people):
+    culture = people[Role.DISTRICT_CULTURE]
+    with pytest.raises(PermissionDenied):
+        actions.record_tip(culture, channel="district", org_unit=OrgUnit.objects.get(code=PQ),
+                           text="Tin đồn ở Phú Quốc về việc đóng cửa sân bay.")  # fmt: skip
+    client.force_login(culture)
+    page = client.get(reverse("misinfo:inbox") + "?show=all")
+    shown = {t.org_unit.code if t.org_unit else None for t in page.context["page"].object_list}
+    assert shown and shown <= {RG}
+    pq_tip = Tip.objects.filter(org_unit__code=PQ).first()
+    assert client.get(reverse("misinfo:tip_detail", args=[pq_tip.pk])).status_code == 404
+
+
+def test_the_case_workflow_follows_its_map_and_keeps_a_log(people, claim_d04):
+    inspector = people[Role.INSPECTOR]
+    claim = actions.new_claim(
+        inspector,
+        actions.record_tip(inspector, channel="hotline", text="Uống nước lá xông mỗi tối là miễn nhiễm Covid-19."),
+        "Uống nước lá xông mỗi tối là miễn nhiễm Covid-19.",
+    )
+    case = actions.open_case(inspector, claim)
+    assert actions.open_case(inspector, claim) == case  # one case per claim
+    with pytest.raises(actions.Rejected):
+        actions.change_state(inspector, case, Case.State.ACTIONS)  # new -> actions is not a step
+    with pytest.raises(actions.Rejected):
+        actions.record_verdict(inspector, case, "false", "ngắn")  # and not before verifying
+    actions.change_state(inspector, case, Case.State.VERIFYING, "Hỏi ý kiến Sở Y tế")
+    with pytest.raises(actions.Rejected) as e:
+        actions.record_verdict(inspector, case, "nonsense", "")
+    assert set(e.value.errors) == {"verdict", "explanation"}
+    case = actions.record_verdict(inspector, case, "false", "Sở Y tế khẳng định xông lá không phòng được Covid-19.")
+    actions.change_state(inspector, case, Case.State.ACTIONS)
+    actions.change_state(inspector, case, Case.State.CLOSED)
+    assert list(case.events.values_list("to_state", flat=True)) == ["new", "verifying", "verdict", "actions", "closed"]
+    with pytest.raises(PermissionDenied):
+        actions.change_state(people[Role.LEADER], case, Case.State.VERIFYING)
+
+
+def test_the_inspector_works_a_tip_through_the_pages(client, people):
+    client.force_login(people[Role.INSPECTOR])
+    response = client.post(reverse("misinfo:tip_create"), {
+        "channel": "hotline", "org_unit": OrgUnit.objects.get(code=PQ).pk, "url": "https://facebook.com/post/1",
+        "text": "Người gọi nói có tin trên Facebook: hít dầu gió xanh bốn lần mỗi ngày, mười ngày là khỏi Covid.",
+        "reporter_name": "", "reporter_contact": "",
+    })  # fmt: skip
+    assert response.status_code == 302
+    tip = Tip.objects.latest("pk")
+    assert tip.claim is not None and "dầu gió" in tip.claim.statement
+    page = client.get(reverse("misinfo:claim_detail", args=[tip.claim_id]))
+    assert page.status_code == 200 and "hít dầu gió xanh bốn lần" in page.text
+    bad = client.post(
+        reverse("misinfo:tip_create"), {"channel": "hotline", "text": "ngắn", "url": "javascript:alert(1)"}
+    )
+    assert bad.status_code == 400 and "http://" in bad.text and "10" in bad.text
+
+
+# --- The public form ----------------------------------------------------------------------
+
+
+def test_a_citizen_reports_and_gets_a_reference(client):
+    before = Tip.objects.count()
+    response = client.post(reverse("public:report"), {
+        "text": "Nhóm Zalo của xóm chia sẻ: đại học Queensland chứng minh ăn chuối chín mỗi ngày giúp phòng Covid.",
+        "url": "", "org_unit": "", "reporter_name": "", "reporter_contact": "ban@example.com", "website": "",
+    })  # fmt: skip
+    assert response.status_code == 200 and "TG-" in response.text
+    tip = Tip.objects.latest("pk")
+    assert Tip.objects.count() == before + 1 and tip.channel == "web" and tip.submitted_by is None
+    assert tip.reporter_contact == "ban@example.com"
+    assert "chuối" in (tip.claim or tip.suggested_claim).statement  # the banana rumour, linked or suggested
+
+
+def test_the_honeypot_keeps_robots_out_silently(client):
+    before = Tip.objects.count()
+    response = client.post(
+        reverse("public:report"), {"text": "Mua thuốc giá rẻ tại đây " * 3, "website": "spam.example"}
+    )
+    assert response.status_code == 200 and Tip.objects.count() == before
+
+
+def test_the_public_form_is_rate_limited_per_address(client, settings):
+    settings.PUBLIC_TIPS_PER_HOUR = 2
+    data = {"text": "Nghe nói ngày mai cả tỉnh bị phong tỏa hoàn toàn, không ai được ra đường.", "website": ""}
+    statuses = [client.post(reverse("public:report"), data).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert "Quá nhiều" in client.post(reverse("public:report"), data).text
+
+
+HOSTILE = [
+    ({"text": ""}, "text"),
+    ({"text": "x" * 4001}, "text"),
+    ({"text": "nul\x00byte in a long enough text"}, "text"),
+    ({"text": "Tin đồn đủ dài để gửi đi", "url": "javascript:alert(document.cookie)"}, "url"),
+    ({"text": "Tin đồn đủ dài để gửi đi", "url": "file:///etc/passwd"}, "url"),
+    ({"text": "Tin đồn đủ dài để gửi đi", "url": "http://" + "a" * 1200}, "url"),
+    ({"text": "Tin đồn đủ dài để gửi đi", "org_unit": "1 OR 1=1"}, "org_unit"),
+    ({"text": "Tin đồn đủ dài để gửi đi", "org_unit": "../../etc/passwd"}, "org_unit"),
+    ({"text": "Tin đồn đủ dài để gửi đi", "reporter_name": "x" * 151}, "reporter_name"),
+    ({"text": "Tin đồn đủ dài để gửi đi", "reporter_contact": "a\x07b"}, "reporter_contact"),
+]
+
+
+@pytest.mark.parametrize("data, field", HOSTILE)
+def test_hostile_input_on_the_public_form_is_refused_and_nothing_stored(client, data, field):
+    before = Tip.objects.count()
+    response = client.post(reverse("public:report"), {"website": "", **data})
+    assert response.status_code == 400, field
+    assert Tip.objects.count() == before
+    assert "errorlist" in response.text or "problems" in response.text
+
+
+def test_markup_in_a_tip_is_kept_as_text_and_never_runs(client, people):
+    text = "<script>alert('x')</script> Tin đồn: <img src=x onerror=alert(1)> uống rượu diệt virus; ' OR 1=1 --"
+    tip = actions.record_tip(None, channel="web", text=text)
+    assert Tip.objects.get(pk=tip.pk).text == text
+    client.force_login(people[Role.INSPECTOR])
+    page = client.get(reverse("misinfo:tip_detail", args=[tip.pk]))
+    assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text and "<img src=x" not in page.text
+
+
+def test_the_public_form_shows_no_one_s_data(client):
+    page = client.get(reverse("public:report"))
+    assert page.status_code == 200
+    for person in Person.objects.all():
+        assert person.username not in page.text
+    assert "TG-" not in page.text
+
+
+def test_the_districts_weekly_report_shows_its_false_information_of_the_period(client, people):
+    from reporting.models import ReportCycle
+
+    cycle = ReportCycle.objects.filter(kind="weekly").order_by("-due_at").first()
+    tip = actions.record_tip(
+        people[Role.INSPECTOR], channel="hotline", org_unit=OrgUnit.objects.get(code=RG),
+        text="que test nhanh covid co tam ethylene oxide gay ung thu, ko nen test nhieu nha mn",
+    )  # fmt: skip
+    Tip.objects.filter(pk=tip.pk).update(received_at=timezone.now())
+    client.force_login(people[Role.DISTRICT_CULTURE])
+    page = client.get(reverse("reporting:district_report", args=[cycle.pk, RG]))
+    assert "Que xét nghiệm nhanh Covid-19 được tẩm chất ethylene oxide" in page.text
+    assert "Tin giả" in page.text  # the case's verdict
