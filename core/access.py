@@ -64,6 +64,8 @@ PERMISSIONS: dict[str, frozenset] = {
         {Role.INSPECTOR, Role.ADMIN, Role.DISTRICT_CULTURE, Role.DISTRICT_BROADCAST, Role.DISTRICT_STEERING}
     ),
     "misinfo.handle": frozenset({Role.INSPECTOR, Role.ADMIN}),
+    # Publishing a verdict: a leader, never the verdict's author (misinfo.actions.approve_verdict).
+    "misinfo.approve": frozenset({Role.LEADER}),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.

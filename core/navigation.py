@@ -46,6 +46,7 @@ PAGES = [
     ("core:person_list", _("People"), "person.view"),
     ("core:directory", _("Directory"), "directory.view"),
     ("reporting:cycle_list", _("Weekly reports"), "reporting.view"),
+    ("misinfo:inbox", _("False information"), "misinfo.view"),
     ("core:audit_list", _("Audit log"), "audit.view"),
 ]
 

@@ -158,8 +158,9 @@ def new_claim(actor, tip: Tip, statement) -> Claim:
     value, error = check_text(statement, _("Statement"))
     if error or not value or len(value) < MIN_TIP:
         raise Rejected({"statement": error or _("Write the statement in one or two sentences.")})
-    claim = Claim.objects.create(statement=nfc(value), org_unit=tip.org_unit, created_by=_person(actor),
-                                 first_seen_at=tip.received_at)  # fmt: skip
+    claim = Claim.objects.create(
+        statement=nfc(value), org_unit=tip.org_unit, created_by=_person(actor), first_seen_at=tip.received_at
+    )
     Tip.objects.filter(pk=tip.pk).update(claim=claim, suggested_claim=None, match=Tip.Match.NEW)
     audit.record(actor, "misinfo.claim", claim, note=f"tip {tip.pk}")
     return claim
@@ -170,8 +171,12 @@ def new_claim(actor, tip: Tip, statement) -> Claim:
 
 def _set_state(actor, case: Case, to_state: str, note: str = "") -> None:
     if to_state not in TRANSITIONS[case.state]:
-        raise Rejected({"state": _("A case that is “%(state)s” cannot go to “%(to)s”.") % {
-            "state": case.get_state_display(), "to": Case.State(to_state).label}})  # fmt: skip
+        raise Rejected(
+            {
+                "state": _("A case that is “%(state)s” cannot go to “%(to)s”.")
+                % {"state": case.get_state_display(), "to": Case.State(to_state).label}
+            }
+        )
     CaseEvent.objects.create(case=case, actor=_person(actor), from_state=case.state, to_state=to_state, note=note)
     case.state = to_state
 
@@ -183,7 +188,9 @@ def open_case(actor, claim: Claim) -> Case:
         claim=claim, defaults={"org_unit": claim.org_unit, "assigned_to": _person(actor)}
     )
     if created:
-        CaseEvent.objects.create(case=case, actor=_person(actor), from_state=C.NEW, to_state=C.NEW)
+        CaseEvent.objects.create(
+            case=case, actor=_person(actor), from_state=C.NEW, to_state=C.NEW, note=_("Case opened")
+        )
         audit.record(actor, "misinfo.case_open", case)
     return case
 
@@ -221,6 +228,54 @@ def record_verdict(actor, case: Case, verdict: str, explanation, sources="") -> 
         raise Rejected(errors)
     _set_state(actor, case, C.VERDICT, Case.Verdict(verdict).label)
     case.verdict, case.explanation, case.sources, case.verdict_at = verdict, explanation, sources, timezone.now()
+    case.verdict_by, case.approved_by, case.published_at = _person(actor), None, None  # a new verdict: approve again
     case.save()
     audit.record(actor, "misinfo.verdict", case, after={"verdict": verdict})
     return case
+
+
+@transaction.atomic
+def approve_verdict(actor, case: Case) -> Case:
+    """A leader approves the verdict for publication: then it is on the public site and the
+    people who reported the claim and left an email are told. Never by the verdict's author."""
+    _require(actor, "misinfo.approve", case)
+    case = Case.objects.select_for_update().select_related("claim").get(pk=case.pk)
+    if not case.verdict:
+        raise Rejected({"__all__": _("There is no verdict to approve yet.")})
+    if case.published_at:
+        raise Rejected({"__all__": _("This verdict is already published.")})
+    if actor is not None and case.verdict_by_id == actor.pk:
+        raise Rejected(
+            {"__all__": _("Two-person rule: the verdict must be approved by someone other than its author.")}
+        )
+    case.approved_by, case.published_at = _person(actor), timezone.now()
+    case.save(update_fields=["approved_by", "published_at"])
+    audit.record(actor, "misinfo.publish", case, after={"verdict": case.verdict})
+    _tell_reporters(case)
+    return case
+
+
+def _tell_reporters(case: Case) -> int:
+    from django.urls import reverse
+
+    from core.tasks import enqueue_on_commit, send_email
+
+    emails = set()
+    for tip in case.claim.tips.exclude(reporter_contact_sealed=""):
+        contact = tip.reporter_contact
+        if "@" in contact and " " not in contact.strip():
+            emails.add(contact.strip())
+    link = settings.SITE_URL.rstrip("/") + reverse("public:verdict", args=[case.pk])
+    subject = _("Verdict on the information you reported")
+    body = _(
+        "You reported information that the Department of Information and Communications has now checked.\n\n"
+        "“%(claim)s”\n\nVerdict: %(verdict)s.\n%(explanation)s\n\nMore: %(link)s\n\nThank you."
+    ) % {
+        "claim": case.claim.statement,
+        "verdict": case.get_verdict_display(),
+        "explanation": case.explanation,
+        "link": link,
+    }
+    for email in sorted(emails):  # one message each: reporters never see one another
+        enqueue_on_commit(send_email, [email], subject, body)
+    return len(emails)

@@ -18,6 +18,7 @@ class MisinfoConfig(AppConfig):
                 "misinfo.case_open": _("Case opened"),
                 "misinfo.case_state": _("Case state changed"),
                 "misinfo.verdict": _("Verdict recorded"),
+                "misinfo.publish": _("Verdict approved and published"),
             }
         )
         MODULES["misinfo"]["url"] = "misinfo:inbox"

@@ -58,6 +58,7 @@ def load(now=None) -> dict:
             actions.record_verdict(None, case, verdict, explanation, "https://moh.gov.vn/")
         if state in {"actions", "closed"}:
             actions.change_state(None, case, state if state == "actions" else "closed")
+            actions.approve_verdict(None, case)  # these two are published; D15 waits for the leader
     return {"claims": Claim.objects.count(), "tips": Tip.objects.count(), "cases": Case.objects.count()}
 
 

@@ -11,8 +11,9 @@ class TipForm(forms.Form):
     """The hotline log and the district form: the inspector types during the call."""
 
     channel = forms.ChoiceField(label=_("Channel"), choices=[])
-    org_unit = forms.ModelChoiceField(label=_("District"), queryset=OrgUnit.objects.none(), required=False,
-                                      empty_label=_("Whole province / unknown"))  # fmt: skip
+    org_unit = forms.ModelChoiceField(
+        label=_("District"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("Whole province / unknown")
+    )
     text = forms.CharField(label=_("What was seen or heard"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
     url = forms.CharField(label=_("Link (if any)"), required=False, max_length=1000)
     reporter_name = forms.CharField(label=_("Caller's name (optional)"), required=False, max_length=150)
@@ -37,16 +38,23 @@ class TipForm(forms.Form):
 class PublicTipForm(forms.Form):
     """The citizens' form on the portal. `website` is a honeypot: people never see or fill it."""
 
-    text = forms.CharField(label=_("What did you see or hear?"), widget=forms.Textarea(attrs={"rows": 6}),
-                           max_length=4000)  # fmt: skip
+    text = forms.CharField(
+        label=_("What did you see or hear?"), widget=forms.Textarea(attrs={"rows": 6}), max_length=4000
+    )
     url = forms.CharField(label=_("Link to the post or article (if any)"), required=False, max_length=1000)
-    org_unit = forms.ModelChoiceField(label=_("Where (district)"), queryset=OrgUnit.objects.none(), required=False,
-                                      empty_label=_("I don't know"))  # fmt: skip
+    org_unit = forms.ModelChoiceField(
+        label=_("Where (district)"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("I don't know")
+    )
     reporter_name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=150)
-    reporter_contact = forms.CharField(label=_("Your phone or email, if you want an answer (optional)"),
-                                       required=False, max_length=200)  # fmt: skip
-    website = forms.CharField(label=_("Leave this empty"), required=False, max_length=200,
-                              widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))  # fmt: skip
+    reporter_contact = forms.CharField(
+        label=_("Your phone or email, if you want an answer (optional)"), required=False, max_length=200
+    )
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,7 +63,9 @@ class PublicTipForm(forms.Form):
 
 class VerdictForm(forms.Form):
     verdict = forms.ChoiceField(label=_("Verdict"), choices=Case.Verdict.choices)
-    explanation = forms.CharField(label=_("Explanation for the public"), widget=forms.Textarea(attrs={"rows": 5}),
-                                  max_length=4000)  # fmt: skip
-    sources = forms.CharField(label=_("Sources (one per line)"), widget=forms.Textarea(attrs={"rows": 3}),
-                              required=False, max_length=4000)  # fmt: skip
+    explanation = forms.CharField(
+        label=_("Explanation for the public"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000
+    )
+    sources = forms.CharField(
+        label=_("Sources (one per line)"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )

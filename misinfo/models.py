@@ -121,11 +121,23 @@ class Case(models.Model):
     explanation = models.TextField(_("explanation"), blank=True)
     sources = models.TextField(_("sources"), blank=True, help_text=_("One link or reference per line."))
     verdict_at = models.DateTimeField(_("verdict given"), null=True, blank=True)
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Two-person rule: a leader other than the author of the verdict approves its publication.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("inspector"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inspector"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
 
     scope = Scope(org_unit="org_unit")
 
@@ -136,6 +148,18 @@ class Case(models.Model):
 
     def __str__(self):
         return _("Case %(pk)s: %(claim)s") % {"pk": self.pk, "claim": str(self.claim)[:80]}
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    # schema.org ClaimReview ratings (1 = false … 5 = true), as fact-checkers publish them.
+    RATINGS = {
+        "fake": (1, "Tin giả"),
+        "false": (1, "Sai sự thật"),
+        "unproven": (3, "Chưa đủ căn cứ"),
+        "true": (5, "Đúng sự thật"),
+    }
 
 
 class CaseEvent(models.Model):

@@ -16,7 +16,13 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/state/", views.case_state, name="case_state"),
     path("cases/<int:pk>/verdict/", views.case_verdict, name="case_verdict"),
+    path("cases/<int:pk>/approve/", views.case_approve, name="case_approve"),
 ]
 
-# The citizens' form lives at the site's root (/bao-tin-gia/), outside the staff area.
-public_urlpatterns = [path("bao-tin-gia/", views.report, name="report")]
+# The citizens' pages live at the site's root, outside the staff area: the report form
+# (/bao-tin-gia/) and the published verdicts (/su-that/).
+public_urlpatterns = [
+    path("bao-tin-gia/", views.report, name="report"),
+    path("su-that/", views.verdict_list, name="verdict_list"),
+    path("su-that/<int:pk>/", views.verdict_detail, name="verdict"),
+]

@@ -1,12 +1,16 @@
 """Pages of the misinformation desk: the inbox of tips, intake (hotline log, district form, the
 public form), claims and cases. Reads go through core.access, changes through misinfo.actions."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -40,10 +44,18 @@ def inbox(request):
     counts = visible_to(request.user, Tip.objects.all()).aggregate(
         open=Count("pk", filter=Q(claim__isnull=True)), suggested=Count("pk", filter=Q(match=Tip.Match.SUGGESTED))
     )
-    return render(request, "misinfo/inbox.html", {
-        "page": page, "show": show, "q": q, "counts": counts,
-        "can_tip": can(request.user, "misinfo.tip"), "can_handle": can(request.user, "misinfo.handle"),
-    })  # fmt: skip
+    return render(
+        request,
+        "misinfo/inbox.html",
+        {
+            "page": page,
+            "show": show,
+            "q": q,
+            "counts": counts,
+            "can_tip": can(request.user, "misinfo.tip"),
+            "can_handle": can(request.user, "misinfo.handle"),
+        },
+    )
 
 
 @requires("misinfo.tip")
@@ -65,12 +77,16 @@ def tip_create(request):
 def tip_detail(request, pk):
     tip = get_object_or_404(visible_to(request.user, Tip.objects.select_related("org_unit", "claim")), pk=pk)
     handle = can(request.user, "misinfo.handle")
-    return render(request, "misinfo/tip_detail.html", {
-        "tip": tip,
-        "suggestions": actions.suggestions(tip.text) if handle and tip.claim_id is None else [],
-        "can_handle": handle,
-        "show_reporter": can(request.user, "misinfo.reporter"),
-    })  # fmt: skip
+    return render(
+        request,
+        "misinfo/tip_detail.html",
+        {
+            "tip": tip,
+            "suggestions": actions.suggestions(tip.text) if handle and tip.claim_id is None else [],
+            "can_handle": handle,
+            "show_reporter": can(request.user, "misinfo.reporter"),
+        },
+    )
 
 
 def _tip_for_handling(request, pk) -> Tip:
@@ -119,9 +135,16 @@ def claim_detail(request, pk):
     claim = get_object_or_404(visible_to(request.user, Claim.objects.select_related("org_unit")), pk=pk)
     tips = visible_to(request.user, claim.tips.select_related("org_unit"))
     case = Case.objects.filter(claim=claim).first()
-    return render(request, "misinfo/claim_detail.html", {
-        "claim": claim, "tips": tips, "case": case, "can_handle": can(request.user, "misinfo.handle"),
-    })  # fmt: skip
+    return render(
+        request,
+        "misinfo/claim_detail.html",
+        {
+            "claim": claim,
+            "tips": tips,
+            "case": case,
+            "can_handle": can(request.user, "misinfo.handle"),
+        },
+    )
 
 
 @requires("misinfo.handle")
@@ -133,7 +156,10 @@ def case_open(request, pk):
 
 
 def _case(request, pk) -> Case:
-    return get_object_or_404(visible_to(request.user, Case.objects.select_related("claim", "assigned_to")), pk=pk)
+    return get_object_or_404(
+        visible_to(request.user, Case.objects.select_related("claim", "assigned_to", "verdict_by", "approved_by")),
+        pk=pk,
+    )
 
 
 @requires("misinfo.view")
@@ -141,15 +167,21 @@ def case_detail(request, pk, verdict_form=None):
     case = _case(request, pk)
     handle = can(request.user, "misinfo.handle")
     next_states = [Case.State(s) for s in actions.TRANSITIONS[case.state] if s != Case.State.VERDICT] if handle else []
-    return render(request, "misinfo/case_detail.html", {
-        "case": case,
-        "events": case.events.select_related("actor"),
-        "tips": visible_to(request.user, case.claim.tips.all()),
-        "can_handle": handle,
-        "next_states": next_states,
-        "verdict_form": verdict_form
-        or (VerdictForm() if Case.State.VERDICT in actions.TRANSITIONS[case.state] else None),
-    }, status=400 if verdict_form is not None else 200)  # fmt: skip
+    return render(
+        request,
+        "misinfo/case_detail.html",
+        {
+            "case": case,
+            "events": case.events.select_related("actor"),
+            "tips": visible_to(request.user, case.claim.tips.all()),
+            "can_handle": handle,
+            "can_approve": can(request.user, "misinfo.approve"),
+            "next_states": next_states,
+            "verdict_form": verdict_form
+            or (VerdictForm() if Case.State.VERDICT in actions.TRANSITIONS[case.state] else None),
+        },
+        status=400 if verdict_form is not None else 200,
+    )
 
 
 @requires("misinfo.handle")
@@ -196,8 +228,13 @@ def report(request):
         key = f"misinfo:public-tips:{_client_ip(request)}"
         count = cache.get_or_set(key, 0, 3600)
         if count >= settings.PUBLIC_TIPS_PER_HOUR:
-            form.add_error(None, _("Too many reports from your connection in the last hour. Please try again later "
-                                   "or call the hotline."))  # fmt: skip
+            form.add_error(
+                None,
+                _(
+                    "Too many reports from your connection in the last hour. Please try again later "
+                    "or call the hotline."
+                ),
+            )
             status = 429
         elif form.is_valid():
             if form.cleaned_data["website"]:  # a robot filled the hidden field: thank it, keep nothing
@@ -216,3 +253,75 @@ def report(request):
         if form.errors and status == 200:
             status = 400
     return render(request, "misinfo/report.html", {"form": form}, status=status)
+
+
+@requires("misinfo.approve")
+@require_POST
+def case_approve(request, pk):
+    case = _case(request, pk)
+    try:
+        actions.approve_verdict(request.user, case)
+    except actions.Rejected as e:
+        messages.error(request, " ".join(e.errors.values()))
+    else:
+        messages.success(request, _("Verdict approved and published."))
+    return redirect("misinfo:case_detail", pk=case.pk)
+
+
+# --- Published verdicts (public) ----------------------------------------------------------
+
+
+def _published():
+    return Case.objects.filter(published_at__isnull=False).select_related("claim").order_by("-published_at")
+
+
+@public
+def verdict_list(request):
+    cases = _published()
+    if q := clean_query(request.GET.get("q", "")):
+        words = [fold(w) for w in q.split()]
+        cases = [c for c in cases[:2000] if all(w in fold(c.claim.statement + " " + c.explanation) for w in words)]
+    page = Paginator(cases, 20).get_page(request.GET.get("page"))
+    return render(request, "misinfo/verdict_list.html", {"page": page, "q": q})
+
+
+@public
+def verdict_detail(request, pk):
+    case = get_object_or_404(_published(), pk=pk)
+    return render(
+        request,
+        "misinfo/verdict_detail.html",
+        {
+            "case": case,
+            "jsonld": claim_review(request, case),
+            "sources": [s for s in case.sources.splitlines() if s.strip()],
+        },
+    )
+
+
+def claim_review(request, case: Case) -> str:
+    """schema.org ClaimReview as JSON-LD, escaped for a <script> element (no "</" can close it)."""
+    value, label = Case.RATINGS[case.verdict]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": request.build_absolute_uri(reverse("public:verdict", args=[case.pk])),
+        "datePublished": case.published_at.date().isoformat(),
+        "claimReviewed": case.claim.statement,
+        "author": {"@type": "Organization", "name": settings.TINCAY_ORG_NAME, "url": settings.SITE_URL},
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": value,
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": label,
+        },
+        "itemReviewed": {
+            "@type": "Claim",
+            "datePublished": case.claim.first_seen_at.date().isoformat(),
+            "appearance": [{"@type": "CreativeWork", "url": t.url} for t in case.claim.tips.exclude(url="")[:5]],
+        },
+        "inLanguage": "vi",
+    }
+    text = json.dumps(data, ensure_ascii=False)
+    return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # noqa: S308

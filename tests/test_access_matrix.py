@@ -72,7 +72,10 @@ PAGES = {
     "misinfo:case_detail": MISINFO_VIEW,
     "misinfo:case_state": MISINFO_HANDLE,
     "misinfo:case_verdict": MISINFO_HANDLE,
+    "misinfo:case_approve": {R.LEADER},
     "public:report": PUBLIC,
+    "public:verdict_list": PUBLIC,
+    "public:verdict": PUBLIC,
 }
 # Allowed, but answered with a redirect: a district opening a cycle goes to its own district.
 REDIRECTS = {("reporting:cycle_detail", R.DISTRICT_CULTURE), ("reporting:cycle_detail", R.DISTRICT_BROADCAST)}
@@ -94,6 +97,7 @@ POST_ONLY = {
     "misinfo:case_open",
     "misinfo:case_state",
     "misinfo:case_verdict",
+    "misinfo:case_approve",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -193,7 +197,10 @@ def url_args(people):
                 "misinfo:case_detail": {"pk": case.pk},
                 "misinfo:case_state": {"pk": case.pk},
                 "misinfo:case_verdict": {"pk": case.pk},
+                "misinfo:case_approve": {"pk": case.pk},
             }.get(name, {})
+        if name == "public:verdict":
+            return {"pk": case.pk}
         if name.startswith("reporting:"):
             return {
                 "reporting:cycle_detail": {"pk": cycle.pk},
@@ -259,16 +266,21 @@ def test_role_can_call_exactly_its_api_routes(client, people, role):
     from reporting.models import ReportCycle, Submission
 
     cycle = ReportCycle.objects.filter(kind="weekly", due_at__gt=timezone.now()).order_by("due_at").first()
-    own = (Submission.objects.filter(cycle=cycle, organisation=person.organisation).first()
-           or Submission.objects.filter(cycle=cycle).first())
+    own = (
+        Submission.objects.filter(cycle=cycle, organisation=person.organisation).first()
+        or Submission.objects.filter(cycle=cycle).first()
+    )
     for route, allowed in API.items():
         method, path = route.split(" ", 1)
         path = path.replace("{code}", person.org_unit.code).replace("{cycle_id}", str(cycle.pk))
         path = path.replace("{section_id}", str(own.pk))
         body = API_BODIES.get(route)
         response = client.generic(
-            method, f"/api/v1{path}", json.dumps(body) if body is not None else "",
-            content_type="application/json", headers=headers,
+            method,
+            f"/api/v1{path}",
+            json.dumps(body) if body is not None else "",
+            content_type="application/json",
+            headers=headers,
         )
         expected = 200 if role in allowed else 403
         assert response.status_code == expected, f"{role} {route}: {response.status_code}"

@@ -218,3 +218,80 @@ def test_report_pages_have_no_serious_accessibility_problems(server, browser, wi
     found = {path: issues for path, issues in found.items() if issues}
     assert not found, found
     assert problems == [], problems
+
+
+def test_full_story_citizen_report_to_published_verdict(server, browser):
+    import json
+
+    rumour = "Nghe nói uống nước gừng pha muối ba lần mỗi ngày là không bao giờ nhiễm Covid-19, ai cũng nên làm."
+    # A citizen reports on the public form, on a phone, without logging in.
+    page, problems = _page(browser, width=390, height=844)
+    page.goto(f"{server}/bao-tin-gia/")
+    page.get_by_label("Bạn đã thấy hoặc nghe thông tin gì?").fill(rumour)
+    page.get_by_label("Điện thoại hoặc email nếu muốn được trả lời").fill("nguoidan@example.com")
+    _shot(page, "misinfo-public-form-phone")
+    page.get_by_role("button", name="Gửi phản ánh").click()
+    assert page.get_by_role("heading", name="Cảm ơn bạn: phản ánh đã được tiếp nhận").is_visible()
+    reference = page.locator("strong").first.inner_text()
+    assert reference.startswith("TG-")
+    assert problems == [], problems
+
+    # The inspector finds it in the inbox, makes it a claim, verifies it and writes the verdict.
+    page, problems = _page(browser)
+    _login(page, server, "thanhtra")
+    page.goto(f"{server}/misinfo/")
+    page.locator("tbody tr", has_text="nước gừng pha muối").first.get_by_role("link").first.click()
+    assert page.get_by_text("nguoidan@example.com").is_visible()  # the reporter, for the inspector only
+    _shot(page, "misinfo-tip-inspector")
+    page.get_by_label("Nội dung thông tin, trong một hoặc hai câu").fill(
+        "Uống nước gừng pha muối ba lần mỗi ngày giúp không bao giờ nhiễm Covid-19."
+    )
+    page.get_by_role("button", name="Tạo thông tin").click()
+    page.get_by_role("button", name="Mở vụ việc").click()
+    page.get_by_label("Chuyển vụ việc sang").select_option("verifying")
+    page.get_by_role("button", name="Chuyển trạng thái").click()
+    page.get_by_label("Kết luận").select_option("false")
+    page.get_by_label("Giải thích cho người dân").fill(
+        "Sở Y tế khẳng định nước gừng pha muối không phòng được Covid-19; hãy tiêm vắc xin và thực hiện 5K."
+    )
+    page.get_by_role("button", name="Ghi kết luận").click()
+    assert page.get_by_text("Chờ lãnh đạo phê duyệt").is_visible()
+    case_url = page.url
+    _shot(page, "misinfo-case-inspector")
+    assert problems == [], problems
+
+    # A leader approves; the verdict page is public, with a ClaimReview.
+    page, problems = _page(browser)
+    _login(page, server, "lanhdao")
+    page.goto(case_url)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Phê duyệt và công bố kết luận").click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("link", name="Đã công bố", exact=False).click()
+    assert page.get_by_role("heading", name="Uống nước gừng pha muối", exact=False).is_visible()
+    data = json.loads(page.locator('script[type="application/ld+json"]').inner_text())
+    assert data["@type"] == "ClaimReview" and data["reviewRating"]["alternateName"] == "Sai sự thật"
+    _shot(page, "misinfo-verdict-public")
+    assert problems == [], problems
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_misinfo_pages_have_no_serious_accessibility_problems(server, browser, width):
+    page, problems = _page(browser, width=width)
+    found = {}
+    for path in ("/bao-tin-gia/", "/su-that/"):
+        page.goto(f"{server}{path}")
+        found[path] = _axe_problems(page)
+    page.goto(f"{server}/su-that/")
+    page.locator("article h2 a").first.click()
+    found["verdict"] = _axe_problems(page)
+    _login(page, server, "thanhtra")
+    for path in ("/misinfo/", "/misinfo/?show=all", "/misinfo/claims/", "/misinfo/tips/new/"):
+        page.goto(f"{server}{path}")
+        found[path] = _axe_problems(page)
+    page.goto(f"{server}/misinfo/claims/")
+    page.locator("tbody tr td a").first.click()
+    found["claim"] = _axe_problems(page)
+    found = {path: issues for path, issues in found.items() if issues}
+    assert not found, found
+    assert problems == [], problems

@@ -22,18 +22,20 @@ def claim_d04():
 
 def test_a_repeat_typed_without_diacritics_joins_the_known_claim(people, claim_d04):
     tip = actions.record_tip(
-        people[Role.INSPECTOR], channel="hotline",
+        people[Role.INSPECTOR],
+        channel="hotline",
         text="que test nhanh covid co tam ethylene oxide gay ung thu, ko nen test nhieu nha mn",
-    )  # fmt: skip
+    )
     assert tip.claim == claim_d04 and tip.match == Tip.Match.AUTO and tip.match_score >= 0.55
 
 
 def test_between_the_thresholds_the_claim_is_only_suggested(people, claim_d04, settings):
     settings.MISINFO_AUTO_LINK = 0.99
     tip = actions.record_tip(
-        people[Role.INSPECTOR], channel="hotline",
+        people[Role.INSPECTOR],
+        channel="hotline",
         text="Nghe nói que xét nghiệm nhanh có tẩm ethylene oxide gây ung thư, có đúng không?",
-    )  # fmt: skip
+    )
     assert tip.claim is None and tip.suggested_claim == claim_d04 and tip.match == Tip.Match.SUGGESTED
     actions.link_tip(people[Role.INSPECTOR], tip, claim_d04)
     tip.refresh_from_db()
@@ -42,9 +44,10 @@ def test_between_the_thresholds_the_claim_is_only_suggested(people, claim_d04, s
 
 def test_true_news_is_not_matched_and_becomes_a_new_claim_only_by_hand(people):
     tip = actions.record_tip(
-        people[Role.INSPECTOR], channel="hotline",
+        people[Role.INSPECTOR],
+        channel="hotline",
         text="Trung tâm Y tế huyện Kiên Hải lấy mẫu xét nghiệm cho 1.200 người dân trên đảo Hòn Tre.",
-    )  # fmt: skip
+    )
     assert tip.claim is None and tip.match == Tip.Match.NONE
     claim = actions.new_claim(people[Role.INSPECTOR], tip, "Huyện Kiên Hải phong tỏa toàn bộ đảo Hòn Tre.")
     tip.refresh_from_db()
@@ -54,9 +57,13 @@ def test_true_news_is_not_matched_and_becomes_a_new_claim_only_by_hand(people):
 def test_who_reported_is_encrypted_at_rest_and_shown_to_inspectors_and_leaders_only(client, people):
     unit = OrgUnit.objects.get(code=RG)
     tip = actions.record_tip(
-        people[Role.DISTRICT_CULTURE], channel="district", org_unit=unit, reporter_name="Trần Thị Bích",
-        reporter_contact="0912 345 678", text="Có tin nhắn Zalo nói phường Vĩnh Thanh bị phong tỏa từ tối nay.",
-    )  # fmt: skip
+        people[Role.DISTRICT_CULTURE],
+        channel="district",
+        org_unit=unit,
+        reporter_name="Trần Thị Bích",
+        reporter_contact="0912 345 678",
+        text="Có tin nhắn Zalo nói phường Vĩnh Thanh bị phong tỏa từ tối nay.",
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT reporter_name_sealed, reporter_contact_sealed FROM misinfo_tip WHERE id = %s", [tip.pk])
         stored = " ".join(cursor.fetchone())
@@ -64,8 +71,12 @@ def test_who_reported_is_encrypted_at_rest_and_shown_to_inspectors_and_leaders_o
     assert Tip.objects.get(pk=tip.pk).reporter_name == "Trần Thị Bích"
     assert "Bích" not in " ".join(AuditEvent.objects.filter(object_id=str(tip.pk)).values_list("note", flat=True))
     url = reverse("misinfo:tip_detail", args=[tip.pk])
-    for role, sees in ((Role.INSPECTOR, True), (Role.LEADER, True), (Role.DISTRICT_CULTURE, False),
-                       (Role.FOCAL_POINT, False)):  # fmt: skip
+    for role, sees in (
+        (Role.INSPECTOR, True),
+        (Role.LEADER, True),
+        (Role.DISTRICT_CULTURE, False),
+        (Role.FOCAL_POINT, False),
+    ):
         client.force_login(people[role])
         page = client.get(url)
         assert page.status_code == 200 and ("Trần Thị Bích" in page.text) == sees, role
@@ -74,8 +85,12 @@ def test_who_reported_is_encrypted_at_rest_and_shown_to_inspectors_and_leaders_o
 def test_a_district_reports_for_its_own_area_and_sees_only_its_tips(client, people):
     culture = people[Role.DISTRICT_CULTURE]
     with pytest.raises(PermissionDenied):
-        actions.record_tip(culture, channel="district", org_unit=OrgUnit.objects.get(code=PQ),
-                           text="Tin đồn ở Phú Quốc về việc đóng cửa sân bay.")  # fmt: skip
+        actions.record_tip(
+            culture,
+            channel="district",
+            org_unit=OrgUnit.objects.get(code=PQ),
+            text="Tin đồn ở Phú Quốc về việc đóng cửa sân bay.",
+        )
     client.force_login(culture)
     page = client.get(reverse("misinfo:inbox") + "?show=all")
     shown = {t.org_unit.code if t.org_unit else None for t in page.context["page"].object_list}
@@ -111,11 +126,17 @@ def test_the_case_workflow_follows_its_map_and_keeps_a_log(people, claim_d04):
 
 def test_the_inspector_works_a_tip_through_the_pages(client, people):
     client.force_login(people[Role.INSPECTOR])
-    response = client.post(reverse("misinfo:tip_create"), {
-        "channel": "hotline", "org_unit": OrgUnit.objects.get(code=PQ).pk, "url": "https://facebook.com/post/1",
-        "text": "Người gọi nói có tin trên Facebook: hít dầu gió xanh bốn lần mỗi ngày, mười ngày là khỏi Covid.",
-        "reporter_name": "", "reporter_contact": "",
-    })  # fmt: skip
+    response = client.post(
+        reverse("misinfo:tip_create"),
+        {
+            "channel": "hotline",
+            "org_unit": OrgUnit.objects.get(code=PQ).pk,
+            "url": "https://facebook.com/post/1",
+            "text": "Người gọi nói có tin trên Facebook: hít dầu gió xanh bốn lần mỗi ngày, mười ngày là khỏi Covid.",
+            "reporter_name": "",
+            "reporter_contact": "",
+        },
+    )
     assert response.status_code == 302
     tip = Tip.objects.latest("pk")
     assert tip.claim is not None and "dầu gió" in tip.claim.statement
@@ -132,10 +153,17 @@ def test_the_inspector_works_a_tip_through_the_pages(client, people):
 
 def test_a_citizen_reports_and_gets_a_reference(client):
     before = Tip.objects.count()
-    response = client.post(reverse("public:report"), {
-        "text": "Nhóm Zalo của xóm chia sẻ: đại học Queensland chứng minh ăn chuối chín mỗi ngày giúp phòng Covid.",
-        "url": "", "org_unit": "", "reporter_name": "", "reporter_contact": "ban@example.com", "website": "",
-    })  # fmt: skip
+    response = client.post(
+        reverse("public:report"),
+        {
+            "text": "Nhóm Zalo của xóm chia sẻ: đại học Queensland chứng minh ăn chuối chín mỗi ngày giúp phòng Covid.",
+            "url": "",
+            "org_unit": "",
+            "reporter_name": "",
+            "reporter_contact": "ban@example.com",
+            "website": "",
+        },
+    )
     assert response.status_code == 200 and "TG-" in response.text
     tip = Tip.objects.latest("pk")
     assert Tip.objects.count() == before + 1 and tip.channel == "web" and tip.submitted_by is None
@@ -204,11 +232,63 @@ def test_the_districts_weekly_report_shows_its_false_information_of_the_period(c
 
     cycle = ReportCycle.objects.filter(kind="weekly").order_by("-due_at").first()
     tip = actions.record_tip(
-        people[Role.INSPECTOR], channel="hotline", org_unit=OrgUnit.objects.get(code=RG),
+        people[Role.INSPECTOR],
+        channel="hotline",
+        org_unit=OrgUnit.objects.get(code=RG),
         text="que test nhanh covid co tam ethylene oxide gay ung thu, ko nen test nhieu nha mn",
-    )  # fmt: skip
+    )
     Tip.objects.filter(pk=tip.pk).update(received_at=timezone.now())
     client.force_login(people[Role.DISTRICT_CULTURE])
     page = client.get(reverse("reporting:district_report", args=[cycle.pk, RG]))
     assert "Que xét nghiệm nhanh Covid-19 được tẩm chất ethylene oxide" in page.text
     assert "Tin giả" in page.text  # the case's verdict
+
+
+def _verdict_case(people, text="Xông hơi bằng sả chanh mỗi ngày diệt sạch virus corona trong phổi."):
+    inspector = people[Role.INSPECTOR]
+    tip = actions.record_tip(None, channel="web", text=text, reporter_contact="nguoidan@example.com")
+    claim = actions.new_claim(inspector, tip, text)
+    case = actions.open_case(inspector, claim)
+    actions.change_state(inspector, case, Case.State.VERIFYING)
+    return actions.record_verdict(
+        inspector, case, "false", "Bộ Y tế khẳng định xông hơi không diệt được virus trong phổi."
+    )
+
+
+def test_publication_needs_a_leader_who_did_not_write_the_verdict(people, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    case = _verdict_case(people)
+    with pytest.raises(PermissionDenied):
+        actions.approve_verdict(people[Role.INSPECTOR], case)
+    leader = people[Role.LEADER]
+    Case.objects.filter(pk=case.pk).update(verdict_by=leader)  # the leader wrote it: someone else must approve
+    with pytest.raises(actions.Rejected):
+        actions.approve_verdict(leader, Case.objects.get(pk=case.pk))
+    Case.objects.filter(pk=case.pk).update(verdict_by=people[Role.INSPECTOR])
+    before = DBTaskResult.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = actions.approve_verdict(leader, Case.objects.get(pk=case.pk))
+    assert case.published_at and case.approved_by == leader
+    assert DBTaskResult.objects.count() == before + 1  # the reporter who left an email is told
+    with pytest.raises(actions.Rejected):
+        actions.approve_verdict(leader, case)
+
+
+def test_the_public_verdict_page_carries_a_valid_claim_review(client, people):
+    import json
+    import re
+
+    case = _verdict_case(people, "Uống nước chanh nóng </script><script>alert(1)</script> chữa khỏi Covid-19.")
+    assert client.get(reverse("public:verdict", args=[case.pk])).status_code == 404  # not yet approved
+    actions.approve_verdict(people[Role.LEADER], case)
+    page = client.get(reverse("public:verdict", args=[case.pk]))
+    assert page.status_code == 200 and "Tin sai sự thật" in page.text
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page.text, re.S)
+    assert len(blocks) == 1
+    data = json.loads(blocks[0])
+    assert data["@type"] == "ClaimReview" and data["reviewRating"]["ratingValue"] == 1
+    assert data["claimReviewed"].startswith("Uống nước chanh nóng </script>")  # escaped in the page, intact in data
+    assert "<script>alert(1)" not in page.text
+    listing = client.get(reverse("public:verdict_list") + "?q=nuoc chanh")
+    assert "Uống nước chanh nóng" in listing.text
