@@ -66,6 +66,8 @@ PERMISSIONS: dict[str, frozenset] = {
     "misinfo.handle": frozenset({Role.INSPECTOR, Role.ADMIN}),
     # Publishing a verdict: a leader, never the verdict's author (misinfo.actions.approve_verdict).
     "misinfo.approve": frozenset({Role.LEADER}),
+    # The provincial police liaison: referrals sent to the police, their acknowledgement and outcome.
+    "misinfo.police": frozenset({Role.POLICE}),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.

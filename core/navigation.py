@@ -47,6 +47,7 @@ PAGES = [
     ("core:directory", _("Directory"), "directory.view"),
     ("reporting:cycle_list", _("Weekly reports"), "reporting.view"),
     ("misinfo:inbox", _("False information"), "misinfo.view"),
+    ("misinfo:referrals", _("Referrals"), "misinfo.police"),
     ("core:audit_list", _("Audit log"), "audit.view"),
 ]
 

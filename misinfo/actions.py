@@ -23,7 +23,7 @@ from core.validation import check_text
 from vntext import nfc
 from vntext.matching import Matcher
 
-from .models import Case, CaseEvent, Claim, Tip
+from .models import ActionEvent, Case, CaseAction, CaseEvent, Claim, Tip
 
 C = Case.State
 TRANSITIONS = {
@@ -279,3 +279,136 @@ def _tell_reporters(case: Case) -> int:
     for email in sorted(emails):  # one message each: reporters never see one another
         enqueue_on_commit(send_email, [email], subject, body)
     return len(emails)
+
+
+# --- Actions after the verdict ------------------------------------------------------------
+
+A = CaseAction.State
+ACTION_TRANSITIONS = {
+    A.PLANNED: {A.SENT, A.DONE, A.CANCELLED},
+    A.SENT: {A.ACKNOWLEDGED, A.DONE, A.CANCELLED},
+    A.ACKNOWLEDGED: {A.DONE, A.CANCELLED},
+    A.DONE: set(),
+    A.CANCELLED: set(),
+}
+# Decree 15/2020/NĐ-CP Art. 101 (as amended by Decree 14/2022/NĐ-CP): fines for providing or
+# sharing false information on social networks; an organisation pays twice an individual's.
+FINES_VND = {
+    CaseAction.Subject.INDIVIDUAL: (5_000_000, 10_000_000),
+    CaseAction.Subject.ORGANISATION: (10_000_000, 20_000_000),
+}
+SANCTION_BASIS = "Điều 101 Nghị định số 15/2020/NĐ-CP, được sửa đổi, bổ sung bởi Nghị định số 14/2022/NĐ-CP"
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def _check_action(kind: str, state: str, data: dict) -> dict:
+    """Errors for the fields an action of this kind needs in this state."""
+    errors = {}
+    for key in ("recipient", "note", "outcome", "letter_number", "subject_name", "decision_number"):
+        value, error = check_text(data.get(key) or "", key)
+        if error or len(value) > (60 if key in {"letter_number", "decision_number"} else 4000):
+            errors[key] = error or _("At most %(n)d characters.") % {"n": 60}
+        else:
+            data[key] = value
+    url = data.get("published_url") or ""
+    if url and (urlsplit(url).scheme not in {"http", "https"} or len(url) > 1000):
+        errors["published_url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
+    sent = state in {A.SENT, A.ACKNOWLEDGED, A.DONE}
+    if kind in {CaseAction.Kind.REFERRAL, CaseAction.Kind.REBUTTAL, CaseAction.Kind.TAKEDOWN} and sent:
+        if not data.get("letter_number"):
+            errors["letter_number"] = _("A request that was sent has the number of its official letter.")
+        if not data.get("letter_date"):
+            errors["letter_date"] = _("Give the date of the official letter.")
+        elif data["letter_date"] > timezone.localdate():
+            errors["letter_date"] = _("The letter cannot be dated in the future.")
+    if data.get("deadline") and data.get("letter_date") and data["deadline"] < data["letter_date"]:
+        errors["deadline"] = _("The deadline cannot be before the letter.")
+    if kind == CaseAction.Kind.REBUTTAL and state == A.DONE and not url:
+        errors["published_url"] = _("Give the address where the rebuttal was published.")
+    if kind == CaseAction.Kind.SANCTION:
+        subject = data.get("subject_kind")
+        if subject not in FINES_VND:
+            errors["subject_kind"] = _("Say whether the violator is an individual or an organisation.")
+        else:
+            low, high = FINES_VND[subject]
+            fine = data.get("fine_vnd")
+            if fine is None or not low <= fine <= high:
+                errors["fine_vnd"] = _(
+                    "Under Art. 101 of Decree 15/2020 (amended by Decree 14/2022) the fine for %(subject)s is "
+                    "from %(low)s to %(high)s VND."
+                ) % {"subject": CaseAction.Subject(subject).label.lower(), "low": _vnd(low), "high": _vnd(high)}
+        if not data.get("subject_name"):
+            errors["subject_name"] = _("Name the violator.")
+        if state == A.DONE and not data.get("decision_number"):
+            errors["decision_number"] = _("Give the number of the sanction decision.")
+    return errors
+
+
+@transaction.atomic
+def add_action(actor, case: Case, kind: str, **data) -> CaseAction:
+    """Plan (or record as already done) an action of a case that has its verdict."""
+    _require(actor, "misinfo.handle", case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if kind not in CaseAction.Kind.values:
+        raise Rejected({"kind": _("Choose the kind of action.")})
+    if case.state not in {C.VERDICT, C.ACTIONS}:
+        raise Rejected({"kind": _("Actions follow the verdict: record the verdict first.")})
+    state = data.pop("state", A.PLANNED)
+    if state not in A.values or state == A.CANCELLED:
+        raise Rejected({"state": _("Choose the state of the action.")})
+    fields = {f.name for f in CaseAction._meta.concrete_fields} - {"id", "case", "kind", "state", "created_by"}
+    unknown = set(data) - fields
+    if unknown:
+        raise Rejected({name: _("Unknown field.") for name in unknown})
+    errors = _check_action(kind, state, data)
+    if errors:
+        raise Rejected(errors)
+    action = CaseAction.objects.create(case=case, kind=kind, state=state, created_by=_person(actor), **data)
+    ActionEvent.objects.create(action=action, actor=_person(actor), from_state=A.PLANNED, to_state=state)
+    if case.state == C.VERDICT:
+        _set_state(actor, case, C.ACTIONS, action.get_kind_display())
+        case.save(update_fields=["state"])
+    audit.record(actor, "misinfo.action", action, org_unit=case.org_unit, note=f"{kind}: {state}")
+    return action
+
+
+@transaction.atomic
+def update_action(actor, action: CaseAction, to_state: str, **data) -> CaseAction:
+    """Move an action on (sent, acknowledged, done, cancelled), filling what that step needs.
+    The police liaison may acknowledge and record the outcome of a referral."""
+    police = actor is not None and can(actor, "misinfo.police") and action.kind == CaseAction.Kind.REFERRAL
+    if not police:
+        _require(actor, "misinfo.handle", action)
+    action = CaseAction.objects.select_for_update().select_related("case").get(pk=action.pk)
+    if to_state not in ACTION_TRANSITIONS[action.state]:
+        raise Rejected(
+            {
+                "state": _("This action is “%(state)s” and cannot be moved that way.")
+                % {"state": action.get_state_display()}
+            }
+        )
+    if police and set(data) - {"outcome", "note"}:
+        raise PermissionDenied
+    current = {f.name: getattr(action, f.name) for f in CaseAction._meta.concrete_fields}
+    merged = {**current, **data}
+    errors = _check_action(action.kind, to_state, merged)
+    if errors:
+        raise Rejected(errors)
+    for name in data:
+        setattr(action, name, merged[name])
+    if to_state == A.ACKNOWLEDGED and not action.acknowledged_at:
+        action.acknowledged_at = timezone.now()
+    ActionEvent.objects.create(
+        action=action,
+        actor=_person(actor),
+        from_state=action.state,
+        to_state=to_state,
+        note=merged.get("note", "") if "note" in data else "",
+    )
+    action.state = to_state
+    action.save()
+    audit.record(actor, "misinfo.action", action, org_unit=action.case.org_unit, note=f"{action.kind}: {to_state}")
+    return action

@@ -19,6 +19,7 @@ class MisinfoConfig(AppConfig):
                 "misinfo.case_state": _("Case state changed"),
                 "misinfo.verdict": _("Verdict recorded"),
                 "misinfo.publish": _("Verdict approved and published"),
+                "misinfo.action": _("Case action recorded"),
             }
         )
         MODULES["misinfo"]["url"] = "misinfo:inbox"

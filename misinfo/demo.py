@@ -56,6 +56,15 @@ def load(now=None) -> dict:
         actions.change_state(None, case, "verifying", "Đối chiếu với thông cáo của Bộ Y tế.")
         if verdict:
             actions.record_verdict(None, case, verdict, explanation, "https://moh.gov.vn/")
+        if cid == "D01":  # referred to the police, acknowledged; a rebuttal published; a fine
+            today = timezone.localdate()
+            actions.add_action(None, case, "referral", state="sent", recipient="Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao, Công an tỉnh Kiên Giang", letter_number="412/STTTT-TTra", letter_date=today - datetime.timedelta(days=9), deadline=today + datetime.timedelta(days=5))
+            actions.update_action(None, case.actions.get(kind="referral"), "acknowledged")
+            actions.add_action(None, case, "rebuttal", state="done", recipient="Báo Kiên Giang", letter_number="413/STTTT-TTra", letter_date=today - datetime.timedelta(days=9), published_url="https://baokiengiang.vn/suc-khoe/bac-bo-tin-hit-dau-gio-chua-covid-19")
+            actions.add_action(None, case, "sanction", state="done", subject_kind="individual", subject_name="Chủ tài khoản Facebook “Thảo Dược Xanh”", fine_vnd=7_500_000, decision_number="15/QĐ-XPHC", forced_removal=True)
+            actions.add_action(None, case, "takedown", state="planned", recipient="Facebook (Meta)", deadline=today - datetime.timedelta(days=1))
+            actions.approve_verdict(None, case)
+            continue
         if state in {"actions", "closed"}:
             actions.change_state(None, case, state if state == "actions" else "closed")
             actions.approve_verdict(None, case)  # these two are published; D15 waits for the leader

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from core.access import visible_to
 from core.models import OrgUnit
 
-from .models import Case, Tip
+from .models import Case, CaseAction, Tip
 
 
 class TipForm(forms.Form):
@@ -69,3 +69,41 @@ class VerdictForm(forms.Form):
     sources = forms.CharField(
         label=_("Sources (one per line)"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ActionForm(forms.Form):
+    """One form for every kind of action; each kind uses the fields it needs (misinfo.actions)."""
+
+    kind = forms.ChoiceField(label=_("Action"), choices=CaseAction.Kind.choices)
+    state = forms.ChoiceField(
+        label=_("State"),
+        choices=[(s.value, s.label) for s in (CaseAction.State.PLANNED, CaseAction.State.SENT, CaseAction.State.DONE)],
+    )
+    recipient = forms.CharField(label=_("To (agency, platform, police unit)"), required=False, max_length=255)
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE)
+    letter_number = forms.CharField(label=_("Official letter number"), required=False, max_length=60)
+    letter_date = forms.DateField(label=_("Letter date"), required=False, widget=DATE)
+    published_url = forms.CharField(label=_("Published at (rebuttal)"), required=False, max_length=1000)
+    subject_kind = forms.ChoiceField(
+        label=_("Violator (sanction)"), required=False, choices=[("", "—"), *CaseAction.Subject.choices]
+    )
+    subject_name = forms.CharField(label=_("Violator's name (sanction)"), required=False, max_length=255)
+    fine_vnd = forms.IntegerField(label=_("Fine in VND (sanction)"), required=False, min_value=0, max_value=10**12)
+    decision_number = forms.CharField(label=_("Sanction decision number"), required=False, max_length=60)
+    forced_removal = forms.BooleanField(label=_("Remedy: forced removal of the information"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionUpdateForm(forms.Form):
+    state = forms.ChoiceField(label=_("Move to"), choices=CaseAction.State.choices)
+    letter_number = forms.CharField(label=_("Official letter number"), required=False, max_length=60)
+    letter_date = forms.DateField(label=_("Letter date"), required=False, widget=DATE)
+    published_url = forms.CharField(label=_("Published at"), required=False, max_length=1000)
+    decision_number = forms.CharField(label=_("Sanction decision number"), required=False, max_length=60)
+    outcome = forms.CharField(
+        label=_("Outcome"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=4000)

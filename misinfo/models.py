@@ -177,3 +177,83 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
+
+
+class CaseAction(models.Model):
+    """What the desk does about a claim after its verdict, each with its own state and deadline:
+    a rebuttal asked of the press or the Health Department (with the published URL), a takedown
+    asked of a platform, a referral to the provincial police by official letter, an
+    administrative sanction, or the note that the case went to criminal proceedings."""
+
+    class Kind(models.TextChoices):
+        REBUTTAL = "rebuttal", _("Rebuttal request")
+        TAKEDOWN = "takedown", _("Takedown request")
+        REFERRAL = "referral", _("Referral to the police")
+        SANCTION = "sanction", _("Administrative sanction")
+        CRIMINAL = "criminal", _("Criminal proceedings")
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        SENT = "sent", _("Sent")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Subject(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        ORGANISATION = "organisation", _("Organisation")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PLANNED)
+    recipient = models.CharField(_("to"), max_length=255, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # Official letter (referral, requests)
+    letter_number = models.CharField(_("letter number"), max_length=60, blank=True)
+    letter_date = models.DateField(_("letter date"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    # Rebuttal or takedown
+    published_url = models.URLField(_("published at"), max_length=1000, blank=True)
+    # Sanction (Decree 15/2020/NĐ-CP Art. 101 as amended by Decree 14/2022/NĐ-CP)
+    subject_kind = models.CharField(_("violator"), max_length=12, choices=Subject.choices, blank=True)
+    subject_name = models.CharField(_("violator's name"), max_length=255, blank=True)
+    fine_vnd = models.PositiveBigIntegerField(_("fine (VND)"), null=True, blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=60, blank=True)
+    forced_removal = models.BooleanField(_("remedy: forced removal of the information"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    scope = Scope(org_unit="case__org_unit")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("case action")
+        verbose_name_plural = _("case actions")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_state_display()})"
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(
+            self.deadline
+            and self.state not in {self.State.DONE, self.State.CANCELLED}
+            and self.deadline < timezone.localdate()
+        )
+
+
+class ActionEvent(models.Model):
+    action = models.ForeignKey(CaseAction, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    from_state = models.CharField(max_length=12, choices=CaseAction.State.choices)
+    to_state = models.CharField(max_length=12, choices=CaseAction.State.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_state} → {self.to_state}"

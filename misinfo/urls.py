@@ -17,6 +17,11 @@ urlpatterns = [
     path("cases/<int:pk>/state/", views.case_state, name="case_state"),
     path("cases/<int:pk>/verdict/", views.case_verdict, name="case_verdict"),
     path("cases/<int:pk>/approve/", views.case_approve, name="case_approve"),
+    path("cases/<int:pk>/actions/", views.action_add, name="action_add"),
+    path("actions/<int:pk>/", views.action_update, name="action_update"),
+    path("actions/<int:pk>/letter.docx", views.action_letter, name="action_letter"),
+    path("referrals/", views.referrals, name="referrals"),
+    path("referrals/<int:pk>/", views.referral_update, name="referral_update"),
 ]
 
 # The citizens' pages live at the site's root, outside the staff area: the report form

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -17,9 +18,9 @@ from django.views.decorators.http import require_POST
 from core.access import can, public, requires, visible_to
 from vntext import clean_query, fold
 
-from . import actions
-from .forms import PublicTipForm, TipForm, VerdictForm
-from .models import Case, Claim, Tip
+from . import actions, documents
+from .forms import ActionForm, ActionUpdateForm, PublicTipForm, TipForm, VerdictForm
+from .models import Case, CaseAction, Claim, Tip
 
 PAGE_SIZE = 50
 
@@ -122,7 +123,11 @@ def tip_new_claim(request, pk):
 
 @requires("misinfo.view")
 def claim_list(request):
-    claims = visible_to(request.user, Claim.objects.select_related("org_unit", "case")).annotate(n_tips=Count("tips"))
+    claims = (
+        visible_to(request.user, Claim.objects.select_related("org_unit", "case"))
+        .annotate(n_tips=Count("tips"))
+        .order_by("-first_seen_at", "-pk")
+    )
     if q := clean_query(request.GET.get("q", "")):
         words = [fold(w) for w in q.split()]
         claims = [c for c in claims[:2000] if all(w in fold(c.statement) for w in words)]
@@ -163,7 +168,7 @@ def _case(request, pk) -> Case:
 
 
 @requires("misinfo.view")
-def case_detail(request, pk, verdict_form=None):
+def case_detail(request, pk, verdict_form=None, action_form=None):
     case = _case(request, pk)
     handle = can(request.user, "misinfo.handle")
     next_states = [Case.State(s) for s in actions.TRANSITIONS[case.state] if s != Case.State.VERDICT] if handle else []
@@ -176,11 +181,15 @@ def case_detail(request, pk, verdict_form=None):
             "tips": visible_to(request.user, case.claim.tips.all()),
             "can_handle": handle,
             "can_approve": can(request.user, "misinfo.approve"),
+            "case_actions": case.actions.prefetch_related("events"),
+            "action_form": action_form
+            or (ActionForm() if handle and case.state in {Case.State.VERDICT, Case.State.ACTIONS} else None),
+            "update_form": ActionUpdateForm() if handle else None,
             "next_states": next_states,
             "verdict_form": verdict_form
             or (VerdictForm() if Case.State.VERDICT in actions.TRANSITIONS[case.state] else None),
         },
-        status=400 if verdict_form is not None else 200,
+        status=400 if verdict_form is not None or action_form is not None else 200,
     )
 
 
@@ -325,3 +334,89 @@ def claim_review(request, case: Case) -> str:
     }
     text = json.dumps(data, ensure_ascii=False)
     return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # noqa: S308
+
+
+# --- Actions after the verdict, the police liaison, letters --------------------------------
+
+
+@requires("misinfo.handle")
+@require_POST
+def action_add(request, pk):
+    case = _case(request, pk)
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in ("", None) or k == "forced_removal"}
+        kind = data.pop("kind")
+        try:
+            actions.add_action(request.user, case, kind, **data)
+        except actions.Rejected as e:
+            _apply_errors(form, e.errors)
+        else:
+            messages.success(request, _("Action recorded."))
+            return redirect("misinfo:case_detail", pk=case.pk)
+    return case_detail.__wrapped__(request, pk, action_form=form)
+
+
+def _action(request, pk) -> CaseAction:
+    return get_object_or_404(visible_to(request.user, CaseAction.objects.select_related("case__claim")), pk=pk)
+
+
+def _update(request, action, form, back):
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
+        to_state = data.pop("state")
+        try:
+            actions.update_action(request.user, action, to_state, **data)
+        except actions.Rejected as e:
+            messages.error(request, " ".join(str(v) for v in e.errors.values()))
+        else:
+            messages.success(request, _("Action updated."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(back)
+
+
+@requires("misinfo.handle")
+@require_POST
+def action_update(request, pk):
+    action = _action(request, pk)
+    return _update(
+        request, action, ActionUpdateForm(request.POST), reverse("misinfo:case_detail", args=[action.case_id])
+    )
+
+
+@requires("misinfo.police")
+def referrals(request):
+    """The police liaison's page: referrals sent by the Department, to acknowledge and answer."""
+    items = (
+        CaseAction.objects.filter(kind=CaseAction.Kind.REFERRAL)
+        .exclude(state=CaseAction.State.PLANNED)
+        .select_related("case__claim")
+        .order_by("-letter_date", "-pk")
+    )
+    return render(request, "misinfo/referrals.html", {"items": items})
+
+
+@requires("misinfo.police")
+@require_POST
+def referral_update(request, pk):
+    action = get_object_or_404(
+        CaseAction.objects.filter(kind=CaseAction.Kind.REFERRAL).exclude(state=CaseAction.State.PLANNED), pk=pk
+    )
+    form = ActionUpdateForm(request.POST)
+    form.fields["state"].choices = [(s.value, s.label) for s in (CaseAction.State.ACKNOWLEDGED, CaseAction.State.DONE)]
+    for name in ("letter_number", "letter_date", "published_url", "decision_number"):
+        del form.fields[name]
+    return _update(request, action, form, reverse("misinfo:referrals"))
+
+
+@requires("misinfo.view")
+def action_letter(request, pk):
+    """The official letter of a referral or a request, as DOCX (Decree 30 layout)."""
+    action = _action(request, pk)
+    if action.kind not in {CaseAction.Kind.REFERRAL, CaseAction.Kind.REBUTTAL, CaseAction.Kind.TAKEDOWN}:
+        raise Http404
+    data = documents.action_letter(action)
+    response = HttpResponse(data, content_type=documents.DOCX)
+    response["Content-Disposition"] = f'attachment; filename="cong-van-{action.kind}-{action.pk}.docx"'
+    return response

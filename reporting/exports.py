@@ -4,13 +4,12 @@ the XLSX of its table, each district's own report in the layout of the plan's fo
 trend charts shown on the consolidation page."""
 
 import hashlib
-import re
 
 from django.core.cache import cache
 from django.utils import timezone
 
-from core.models import Organisation, OrgUnit, Person
-from core.roles import Role
+from core.letterhead import bare_name, letterhead
+from core.models import OrgUnit
 from documents import charts, official, spreadsheet
 from vntext import fold
 
@@ -20,7 +19,6 @@ from .models import FormField, ReportCycle
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
-UNIT_TYPES = ("Tỉnh ", "Thành phố ", "Thị xã ", "Huyện ", "Quận ")
 
 STATUS_VI = {
     "accepted": "Đã tiếp nhận",
@@ -32,38 +30,11 @@ STATUS_VI = {
 }
 
 
-def _bare(name: str) -> str:
-    for prefix in UNIT_TYPES:
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
+_bare = bare_name
 
 
 def _d(date) -> str:
     return date.strftime("%d/%m/%Y")
-
-
-def _department(root: OrgUnit):
-    dept = Organisation.objects.filter(org_unit=root, kind=Organisation.Kind.DEPARTMENT).order_by("pk").first()
-    if dept is None:
-        return "Sở Thông tin và Truyền thông", "STTTT"
-    name = dept.name
-    place = _bare(root.name)
-    for suffix in (f" tỉnh {place}", f" thành phố {place}", f" {place}"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    words = fold(dept.short_name or "Sở TTTT").upper().split()
-    symbol = (words[0][0] + "".join(words[1:])) if words else "STTTT"
-    return name, re.sub(r"[^A-Z0-9-]", "", symbol)
-
-
-def _signer():
-    leader = Person.objects.filter(role=Role.LEADER, is_active=True).order_by("pk").first()
-    if leader is None:
-        return "GIÁM ĐỐC", ""
-    deputy = "phó" in leader.position.lower()
-    return ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" if deputy else "GIÁM ĐỐC"), leader.full_name
 
 
 def _n(value) -> str:
@@ -102,8 +73,8 @@ def consolidated_document(cycle: ReportCycle, scope, language="vi") -> official.
     """`scope`: the Submission rows the reader may see, across cycles (for the trend)."""
     c = consolidation.consolidate(cycle, scope.filter(cycle=cycle))
     root = cycle.root if cycle.root.parent_id is None else cycle.root.parent or cycle.root
-    issuer, symbol = _department(root)
-    authority, signer = _signer()
+    head = letterhead(root)
+    issuer, symbol, authority, signer = head.issuer, head.symbol, head.signer_authority, head.signer_name
     period = f"từ ngày {_d(cycle.period_start)} đến ngày {_d(cycle.period_end)}"
     blocks = [
         official.Paragraph(

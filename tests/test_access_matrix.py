@@ -73,6 +73,11 @@ PAGES = {
     "misinfo:case_state": MISINFO_HANDLE,
     "misinfo:case_verdict": MISINFO_HANDLE,
     "misinfo:case_approve": {R.LEADER},
+    "misinfo:action_add": MISINFO_HANDLE,
+    "misinfo:action_update": MISINFO_HANDLE,
+    "misinfo:action_letter": MISINFO_VIEW,
+    "misinfo:referrals": {R.POLICE},
+    "misinfo:referral_update": {R.POLICE},
     "public:report": PUBLIC,
     "public:verdict_list": PUBLIC,
     "public:verdict": PUBLIC,
@@ -98,6 +103,9 @@ POST_ONLY = {
     "misinfo:case_state",
     "misinfo:case_verdict",
     "misinfo:case_approve",
+    "misinfo:action_add",
+    "misinfo:action_update",
+    "misinfo:referral_update",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -185,6 +193,7 @@ def url_args(people):
 
     tip = Tip.objects.filter(org_unit__code="899").first()  # Rạch Giá: every district role here may see it
     case = Case.objects.filter(org_unit__code="899").first()
+    referral = case.actions.get(kind="referral")
 
     def args(name, person):
         if name.startswith("misinfo:"):
@@ -198,6 +207,10 @@ def url_args(people):
                 "misinfo:case_state": {"pk": case.pk},
                 "misinfo:case_verdict": {"pk": case.pk},
                 "misinfo:case_approve": {"pk": case.pk},
+                "misinfo:action_add": {"pk": case.pk},
+                "misinfo:action_update": {"pk": referral.pk},
+                "misinfo:action_letter": {"pk": referral.pk},
+                "misinfo:referral_update": {"pk": referral.pk},
             }.get(name, {})
         if name == "public:verdict":
             return {"pk": case.pk}

@@ -292,3 +292,119 @@ def test_the_public_verdict_page_carries_a_valid_claim_review(client, people):
     assert "<script>alert(1)" not in page.text
     listing = client.get(reverse("public:verdict_list") + "?q=nuoc chanh")
     assert "Uống nước chanh nóng" in listing.text
+
+
+# --- Actions after the verdict -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "subject, fine, ok",
+    [
+        ("individual", 5_000_000, True),
+        ("individual", 10_000_000, True),
+        ("individual", 12_000_000, False),
+        ("individual", 4_999_999, False),
+        ("organisation", 20_000_000, True),
+        ("organisation", 9_000_000, False),
+        ("", 7_000_000, False),
+    ],
+)
+def test_sanctions_follow_decree_15_article_101(people, subject, fine, ok):
+    case = _verdict_case(people)
+    call = lambda: actions.add_action(  # noqa: E731
+        people[Role.INSPECTOR],
+        case,
+        "sanction",
+        subject_kind=subject,
+        subject_name="Tài khoản Facebook X",
+        fine_vnd=fine,
+        forced_removal=True,
+    )
+    if ok:
+        assert call().fine_vnd == fine
+    else:
+        with pytest.raises(actions.Rejected) as e:
+            call()
+        assert {"fine_vnd", "subject_kind"} & set(e.value.errors)
+
+
+def test_referral_to_the_police_from_letter_to_outcome(client, people):
+    import datetime
+
+    inspector, police = people[Role.INSPECTOR], people[Role.POLICE]
+    case = _verdict_case(people)
+    with pytest.raises(actions.Rejected) as e:
+        actions.add_action(inspector, case, "referral", state="sent", recipient="Công an tỉnh")
+    assert {"letter_number", "letter_date"} <= set(e.value.errors)
+    today = datetime.date.today()
+    referral = actions.add_action(
+        inspector,
+        case,
+        "referral",
+        state="sent",
+        recipient="Công an tỉnh Kiên Giang",
+        letter_number="501/STTTT-TTra",
+        letter_date=today,
+        deadline=today,
+    )
+    case.refresh_from_db()
+    assert case.state == Case.State.ACTIONS  # the first action moves the case on
+    with pytest.raises(PermissionDenied):
+        actions.update_action(police, referral, "acknowledged", letter_number="x")  # only outcome and note
+    client.force_login(police)
+    assert "501/STTTT-TTra" in client.get(reverse("misinfo:referrals")).text
+    client.post(reverse("misinfo:referral_update", args=[referral.pk]), {"state": "acknowledged", "outcome": ""})
+    client.post(
+        reverse("misinfo:referral_update", args=[referral.pk]),
+        {"state": "done", "outcome": "Đã xử phạt hành chính đối tượng đăng tin."},
+    )
+    referral.refresh_from_db()
+    assert referral.state == "done" and referral.acknowledged_at and "xử phạt" in referral.outcome
+    assert list(referral.events.values_list("to_state", flat=True)) == ["sent", "acknowledged", "done"]
+    letter = client.get(reverse("misinfo:action_letter", args=[referral.pk]))
+    assert letter.status_code == 403  # the police see referrals on their page, not the desk
+    client.force_login(inspector)
+    letter = client.get(reverse("misinfo:action_letter", args=[referral.pk]))
+    import io
+
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(letter.content)).paragraphs)
+    assert "Kính gửi: Công an tỉnh Kiên Giang." in text and "Xông hơi bằng sả chanh" in text
+    assert "V/v chuyển thông tin sai sự thật" in text
+
+
+def test_a_rebuttal_is_done_only_with_its_published_address(people):
+    case = _verdict_case(people)
+    with pytest.raises(actions.Rejected) as e:
+        actions.add_action(
+            people[Role.INSPECTOR],
+            case,
+            "rebuttal",
+            state="planned",
+            recipient="Báo Kiên Giang",
+            published_url="javascript:alert(1)",
+        )
+    assert "published_url" in e.value.errors
+    action = actions.add_action(people[Role.INSPECTOR], case, "rebuttal", recipient="Báo Kiên Giang")
+    with pytest.raises(actions.Rejected):
+        actions.update_action(people[Role.INSPECTOR], action, "done")
+    import datetime
+
+    actions.update_action(
+        people[Role.INSPECTOR], action, "sent", letter_number="9/STTTT-TTra", letter_date=datetime.date.today()
+    )
+    action = actions.update_action(
+        people[Role.INSPECTOR], action, "done", published_url="https://baokiengiang.vn/cai-chinh"
+    )
+    assert action.state == "done"
+    with pytest.raises(actions.Rejected):
+        actions.update_action(people[Role.INSPECTOR], action, "sent")  # done is final
+
+
+def test_no_action_before_the_verdict(people):
+    inspector = people[Role.INSPECTOR]
+    tip = actions.record_tip(inspector, channel="hotline", text="Một tin đồn mới chưa được xác minh gì cả.")
+    case = actions.open_case(inspector, actions.new_claim(inspector, tip, "Một tin đồn mới chưa được xác minh."))
+    with pytest.raises(actions.Rejected):
+        actions.add_action(inspector, case, "referral")
