@@ -68,6 +68,7 @@ class OfficialDocument:
     kind: str = ""  # "BÁO CÁO"
     title: str = ""  # the excerpt under the kind; may contain "\n"
     subtitle: str = ""  # "(Thời gian: từ 30/7/2021 đến 05/8/2021)"
+    excerpt: str = ""  # a letter's "V/v …" (trích yếu), under the number in the left column
     blocks: list[Block] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)  # "Ban Chỉ đạo tỉnh", ...; "Lưu: VT" is added if missing
     signer_authority: str = ""  # "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
@@ -238,6 +239,7 @@ def html_context(doc: OfficialDocument) -> dict:
         "kind": clean(doc.kind).upper(),
         "title": clean(doc.title),
         "subtitle": clean(doc.subtitle),
+        "excerpt": clean(doc.excerpt),
         "blocks": [_html_block(block, doc.language) for block in doc.blocks],
         "recipients_label": words.recipients,
         "recipients": recipient_lines(doc.recipients, doc.language),

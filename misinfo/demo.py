@@ -5,6 +5,7 @@ state of the workflow, so the inbox, the claims and the cases have something to 
 import csv
 import datetime
 import json
+import re
 from pathlib import Path
 
 from django.db import transaction
@@ -46,8 +47,9 @@ def load(now=None) -> dict:
     for i, post in enumerate(p for p in posts if p["expected"] or p["kind"] == "unrelated"):
         if i >= 30:
             break
+        link = re.search(r"https?://\S+", post["text"])
         tip = actions.record_tip(None, channel=CHANNELS[(i + 1) % len(CHANNELS)], text=post["text"],
-                                 org_unit=units.get(DISTRICTS[i % len(DISTRICTS)]))  # fmt: skip
+                                 url=link.group(0) if link else "", org_unit=units.get(DISTRICTS[i % len(DISTRICTS)]))  # fmt: skip
         _age(tip, now - datetime.timedelta(days=20 - i // 2, hours=i))
     for cid, (state, verdict, explanation) in CASES.items():
         case = actions.open_case(None, claims[cid])
@@ -73,3 +75,4 @@ def load(now=None) -> dict:
 
 def _age(tip, when):
     Tip.objects.filter(pk=tip.pk).update(received_at=when)
+    Claim.objects.filter(tips=tip, first_seen_at__gt=when).update(first_seen_at=when)

@@ -65,7 +65,7 @@ def action_letter(action: CaseAction) -> bytes:
             date=action.letter_date or timezone.localdate(),
             kind="",
             title="",
-            subtitle=SUBJECTS[action.kind],
+            excerpt=SUBJECTS[action.kind],
             blocks=blocks,
             recipients=["Như trên;", "Ban Giám đốc Sở;", "Lưu: VT, TTra."],
             signer_authority=head.signer_authority,

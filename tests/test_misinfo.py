@@ -369,7 +369,9 @@ def test_referral_to_the_police_from_letter_to_outcome(client, people):
 
     import docx
 
-    text = "\n".join(p.text for p in docx.Document(io.BytesIO(letter.content)).paragraphs)
+    document = docx.Document(io.BytesIO(letter.content))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    text = "\n".join([p.text for p in document.paragraphs] + cells)
     assert "Kính gửi: Công an tỉnh Kiên Giang." in text and "Xông hơi bằng sả chanh" in text
     assert "V/v chuyển thông tin sai sự thật" in text
 

@@ -57,6 +57,10 @@ def build(path: Path = DOCX_TEMPLATE) -> None:
     _spacer(right)  # a cell must keep a paragraph when the motto is left out
     left, right = _frame_row(document.tables[-1])
     _para(left, "{{ number }}", 13, before=6, first=True)
+    # A letter's excerpt ("V/v …") sits centred under its number (Decree 30, Appendix I).
+    _tag(left, "{%p if excerpt %}")
+    _para(left, "{{ excerpt }}", 12)
+    _tag(left, "{%p endif %}")
     _para(right, "{{ place_date }}", 14, italic=True, before=6, first=True)
 
     _tag(document, "{%p if kind %}")

@@ -75,6 +75,7 @@ def _context(doc: OfficialDocument, body) -> dict:
             TEXT_WIDTH_CM, min(max(_text_cm(longest_title_line, 14, EM_MIXED_BOLD) / 3, 2), 6)
         ),
         "subtitle": clean(doc.subtitle),
+        "excerpt": clean(doc.excerpt),
         "body": body,
         "recipients_label": words.recipients,
         "recipients": "\a".join(recipient_lines(doc.recipients, doc.language)),
