@@ -23,7 +23,7 @@ from core.validation import check_text
 from vntext import nfc
 from vntext.matching import Matcher
 
-from .models import ActionEvent, Case, CaseAction, CaseEvent, Claim, Tip
+from .models import ActionEvent, Case, CaseAction, CaseEvent, Claim, CustodyEvent, Evidence, Tip
 
 C = Case.State
 TRANSITIONS = {
@@ -371,6 +371,8 @@ def add_action(actor, case: Case, kind: str, **data) -> CaseAction:
     if case.state == C.VERDICT:
         _set_state(actor, case, C.ACTIONS, action.get_kind_display())
         case.save(update_fields=["state"])
+    if kind == CaseAction.Kind.REFERRAL and state != A.PLANNED:
+        seal_evidence(actor, case)
     audit.record(actor, "misinfo.action", action, org_unit=case.org_unit, note=f"{kind}: {state}")
     return action
 
@@ -410,5 +412,106 @@ def update_action(actor, action: CaseAction, to_state: str, **data) -> CaseActio
     )
     action.state = to_state
     action.save()
+    if action.kind == CaseAction.Kind.REFERRAL and to_state in {A.SENT, A.ACKNOWLEDGED, A.DONE}:
+        seal_evidence(actor, action.case)
     audit.record(actor, "misinfo.action", action, org_unit=action.case.org_unit, note=f"{action.kind}: {to_state}")
     return action
+
+
+# --- Evidence -----------------------------------------------------------------------------
+
+# What a captured copy may be, recognised by its first bytes (never by its name).
+SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"GIF87a", "image/gif", "gif"),
+    (b"GIF89a", "image/gif", "gif"),
+    (b"%PDF-", "application/pdf", "pdf"),
+]
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from the content, or None when it is none of the kinds kept."""
+    for magic, content_type, ext in SIGNATURES:
+        if data.startswith(magic):
+            return content_type, ext
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    try:
+        text = data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\x00" in text:
+        return None
+    head = text.lstrip("\ufeff \t\r\n").lower()
+    if head.startswith(("<!doctype html", "<html", "<head", "<meta")):
+        return "text/html", "html"  # a saved page: kept, but only ever served as a download
+    return "text/plain", "txt"
+
+
+def _safe_name(name: str) -> str:
+    """A file name to show: the last path part, printable, at most 200 characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
+    return base.strip(" .")[:200] or "evidence"
+
+
+@transaction.atomic
+def add_evidence(actor, case: Case, *, url="", data: bytes | None = None, filename="", note="") -> Evidence:
+    """Capture a piece of evidence: a URL, a copy (checked by content and size), or both."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    _require(actor, "misinfo.handle", case)
+    errors = {}
+    url = (url or "").strip()
+    if url and (urlsplit(url).scheme not in {"http", "https"} or len(url) > 1000 or any(c.isspace() for c in url)):
+        errors["url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
+    note, error = check_text(note or "", _("Note"))
+    if error:
+        errors["note"] = error
+    kind = None
+    if data is not None:
+        if not data:
+            errors["file"] = _("The file is empty.")
+        elif len(data) > settings.EVIDENCE_MAX_BYTES:
+            errors["file"] = _("The file is larger than %(mb)d MB.") % {"mb": settings.EVIDENCE_MAX_BYTES // 2**20}
+        else:
+            kind = sniff(data)
+            if kind is None:
+                errors["file"] = _("Keep screenshots (PNG, JPEG, GIF, WebP), PDF, saved pages (HTML) or text only.")
+    if not url and data is None and not errors:
+        errors["url"] = _("Give the link, a captured copy, or both.")
+    if errors:
+        raise Rejected(errors)
+    evidence = Evidence(case=case, url=url, note=note, captured_by=_person(actor))
+    if data is not None:
+        digest = hashlib.sha256(data).hexdigest()
+        evidence.sha256, evidence.size, evidence.content_type = digest, len(data), kind[0]
+        evidence.original_name = _safe_name(filename)
+        # Stored under its hash, never under the name it came with (no path tricks, no clashes).
+        evidence.file.save(f"{digest}.{kind[1]}", ContentFile(data), save=False)
+    try:
+        evidence.save()
+    except Exception:
+        if evidence.file:
+            evidence.file.delete(save=False)  # nothing half-written is left on disk
+        raise
+    CustodyEvent.objects.create(evidence=evidence, actor=_person(actor), action=CustodyEvent.Action.CAPTURED)
+    audit.record(actor, "misinfo.evidence", evidence, org_unit=case.org_unit, note=evidence.sha256)
+    return evidence
+
+
+def record_download(actor, evidence: Evidence) -> None:
+    CustodyEvent.objects.create(evidence=evidence, actor=_person(actor), action=CustodyEvent.Action.DOWNLOADED)
+
+
+def seal_evidence(actor, case: Case) -> int:
+    """On referral: every piece of evidence of the case so far is sealed, with a custody entry."""
+    now = timezone.now()
+    pending = list(case.evidence.filter(sealed_at__isnull=True))
+    Evidence.objects.filter(pk__in=[e.pk for e in pending]).update(sealed_at=now)
+    for item in pending:
+        CustodyEvent.objects.create(evidence=item, actor=_person(actor), action=CustodyEvent.Action.SEALED)
+    return len(pending)

@@ -20,6 +20,7 @@ class MisinfoConfig(AppConfig):
                 "misinfo.verdict": _("Verdict recorded"),
                 "misinfo.publish": _("Verdict approved and published"),
                 "misinfo.action": _("Case action recorded"),
+                "misinfo.evidence": _("Evidence captured"),
             }
         )
         MODULES["misinfo"]["url"] = "misinfo:inbox"

@@ -58,8 +58,9 @@ def load(now=None) -> dict:
         actions.change_state(None, case, "verifying", "Đối chiếu với thông cáo của Bộ Y tế.")
         if verdict:
             actions.record_verdict(None, case, verdict, explanation, "https://moh.gov.vn/")
-        if cid == "D01":  # referred to the police, acknowledged; a rebuttal published; a fine
+        if cid == "D01":  # evidence, referred to the police, acknowledged; a rebuttal published; a fine
             today = timezone.localdate()
+            actions.add_evidence(None, case, url="https://facebook.com/thaoduocxanh/posts/10223", data=_screenshot(claims[cid].statement), filename="anh-chup-bai-dang.png", note="Ảnh chụp bài đăng trên trang Facebook “Thảo Dược Xanh”.")
             actions.add_action(None, case, "referral", state="sent", recipient="Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao, Công an tỉnh Kiên Giang", letter_number="412/STTTT-TTra", letter_date=today - datetime.timedelta(days=9), deadline=today + datetime.timedelta(days=5))
             actions.update_action(None, case.actions.get(kind="referral"), "acknowledged")
             actions.add_action(None, case, "rebuttal", state="done", recipient="Báo Kiên Giang", letter_number="413/STTTT-TTra", letter_date=today - datetime.timedelta(days=9), published_url="https://baokiengiang.vn/suc-khoe/bac-bo-tin-hit-dau-gio-chua-covid-19")
@@ -76,3 +77,22 @@ def load(now=None) -> dict:
 def _age(tip, when):
     Tip.objects.filter(pk=tip.pk).update(received_at=when)
     Claim.objects.filter(tips=tip, first_seen_at__gt=when).update(first_seen_at=when)
+
+
+def _screenshot(text: str) -> bytes:
+    """A stand-in screenshot of a post (PNG drawn here, so the demo ships no image files)."""
+    import io
+    import textwrap
+
+    from matplotlib import font_manager
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 22)
+    image = Image.new("RGB", (720, 260), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, 719, 48], fill="#3b5998")
+    draw.text((16, 12), "Thảo Dược Xanh · 2 giờ", fill="white", font=font)
+    draw.multiline_text((16, 70), textwrap.fill(text, 50), fill="#1c1e21", font=font, spacing=8)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

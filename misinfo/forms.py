@@ -107,3 +107,19 @@ class ActionUpdateForm(forms.Form):
         label=_("Outcome"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=4000)
+
+
+class EvidenceForm(forms.Form):
+    url = forms.CharField(label=_("Found at (link)"), required=False, max_length=1000)
+    file = forms.FileField(label=_("Captured copy (screenshot, PDF, saved page)"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=4000)
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data.get("file")
+        if upload is not None and upload.size > settings.EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB.") % {"mb": settings.EVIDENCE_MAX_BYTES // 2**20}
+            )
+        return upload

@@ -257,3 +257,87 @@ class ActionEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
+
+
+class EvidenceIsSealed(Exception):
+    """Evidence is append-only: once captured it is never changed or removed."""
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # The one change evidence ever takes: being sealed, once.
+        if set(kwargs) == {"sealed_at"}:
+            return models.QuerySet.update(self.filter(sealed_at__isnull=True), **kwargs)
+        raise EvidenceIsSealed(_("Evidence cannot be changed once captured."))
+
+    def delete(self):
+        raise EvidenceIsSealed(_("Evidence cannot be removed."))
+
+
+class Evidence(models.Model):
+    """A captured copy of what circulated (screenshot, saved page, PDF, text) with its SHA-256,
+    who captured it and when. Rows never change after capture, except being sealed once when the
+    case is referred to the police; the chain of custody is appended to, never rewritten."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
+    url = models.URLField(_("found at"), max_length=1000, blank=True)
+    file = models.FileField(_("captured copy"), upload_to="evidence/%Y/%m/", blank=True)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("type"), max_length=60, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    note = models.TextField(_("note"), blank=True)
+    captured_at = models.DateTimeField(_("captured"), default=timezone.now)
+    captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    sealed_at = models.DateTimeField(_("sealed"), null=True, blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
+    scope = Scope(org_unit="case__org_unit")
+
+    class Meta:
+        ordering = ["captured_at", "pk"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self):
+        return self.original_name or self.url or f"#{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = Evidence.objects.filter(pk=self.pk).values_list("sealed_at", flat=True).first()
+            sealing_only = kwargs.get("update_fields") == ["sealed_at"] and stored is None
+            if not sealing_only:
+                raise EvidenceIsSealed(_("Evidence cannot be changed once captured."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise EvidenceIsSealed(_("Evidence cannot be removed."))
+
+
+class CustodyEvent(models.Model):
+    """The chain of custody: who captured, looked at, downloaded or sealed a piece of evidence."""
+
+    class Action(models.TextChoices):
+        CAPTURED = "captured", _("Captured")
+        DOWNLOADED = "downloaded", _("Downloaded")
+        SEALED = "sealed", _("Sealed")
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="custody")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise EvidenceIsSealed(_("The chain of custody is append-only."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise EvidenceIsSealed(_("The chain of custody is append-only."))

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -19,8 +19,8 @@ from core.access import can, public, requires, visible_to
 from vntext import clean_query, fold
 
 from . import actions, documents
-from .forms import ActionForm, ActionUpdateForm, PublicTipForm, TipForm, VerdictForm
-from .models import Case, CaseAction, Claim, Tip
+from .forms import ActionForm, ActionUpdateForm, EvidenceForm, PublicTipForm, TipForm, VerdictForm
+from .models import Case, CaseAction, Claim, Evidence, Tip
 
 PAGE_SIZE = 50
 
@@ -168,7 +168,7 @@ def _case(request, pk) -> Case:
 
 
 @requires("misinfo.view")
-def case_detail(request, pk, verdict_form=None, action_form=None):
+def case_detail(request, pk, verdict_form=None, action_form=None, evidence_form=None):
     case = _case(request, pk)
     handle = can(request.user, "misinfo.handle")
     next_states = [Case.State(s) for s in actions.TRANSITIONS[case.state] if s != Case.State.VERDICT] if handle else []
@@ -185,11 +185,13 @@ def case_detail(request, pk, verdict_form=None, action_form=None):
             "action_form": action_form
             or (ActionForm() if handle and case.state in {Case.State.VERDICT, Case.State.ACTIONS} else None),
             "update_form": ActionUpdateForm() if handle else None,
+            "evidence": case.evidence.select_related("captured_by").prefetch_related("custody__actor"),
+            "evidence_form": evidence_form or (EvidenceForm() if handle else None),
             "next_states": next_states,
             "verdict_form": verdict_form
             or (VerdictForm() if Case.State.VERDICT in actions.TRANSITIONS[case.state] else None),
         },
-        status=400 if verdict_form is not None or action_form is not None else 200,
+        status=400 if verdict_form is not None or action_form is not None or evidence_form is not None else 200,
     )
 
 
@@ -419,4 +421,48 @@ def action_letter(request, pk):
     data = documents.action_letter(action)
     response = HttpResponse(data, content_type=documents.DOCX)
     response["Content-Disposition"] = f'attachment; filename="cong-van-{action.kind}-{action.pk}.docx"'
+    return response
+
+
+@requires("misinfo.handle")
+@require_POST
+def evidence_add(request, pk):
+    case = _case(request, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            actions.add_evidence(
+                request.user,
+                case,
+                url=form.cleaned_data["url"],
+                note=form.cleaned_data["note"],
+                data=upload.read() if upload is not None else None,
+                filename=upload.name if upload else "",
+            )
+        except actions.Rejected as e:
+            _apply_errors(form, e.errors)
+        else:
+            messages.success(request, _("Evidence captured."))
+            return redirect(reverse("misinfo:case_detail", args=[case.pk]) + "#evidence")
+    return case_detail.__wrapped__(request, pk, evidence_form=form)
+
+
+@requires("misinfo.view")
+def evidence_download(request, pk):
+    """A captured copy, always as a download: a saved page is never shown inline as HTML."""
+    evidence = get_object_or_404(visible_to(request.user, Evidence.objects.all()), pk=pk)
+    if not evidence.file:
+        raise Http404
+    actions.record_download(request.user, evidence)
+    content_type = "application/octet-stream" if evidence.content_type == "text/html" else evidence.content_type
+    ext = evidence.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=f"evidence-{evidence.pk}-{evidence.sha256[:12]}.{ext}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

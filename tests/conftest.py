@@ -2,6 +2,8 @@
 test database; every test runs in a transaction that is rolled back, so tests see the same
 named people (the demo log-ins) and cannot disturb one another."""
 
+import tempfile
+
 import pytest
 from django.conf import settings
 
@@ -16,6 +18,9 @@ settings.STORAGES = {
     **settings.STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Uploaded files (evidence) of the test run go to a throw-away folder, not var/.
+settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="tincay-test-media-")
 
 # One demo user per role (the district roles from Rạch Giá).
 USERNAME_BY_ROLE = {

@@ -74,6 +74,8 @@ PAGES = {
     "misinfo:case_verdict": MISINFO_HANDLE,
     "misinfo:case_approve": {R.LEADER},
     "misinfo:action_add": MISINFO_HANDLE,
+    "misinfo:evidence_add": MISINFO_HANDLE,
+    "misinfo:evidence_download": MISINFO_VIEW,
     "misinfo:action_update": MISINFO_HANDLE,
     "misinfo:action_letter": MISINFO_VIEW,
     "misinfo:referrals": {R.POLICE},
@@ -104,6 +106,7 @@ POST_ONLY = {
     "misinfo:case_verdict",
     "misinfo:case_approve",
     "misinfo:action_add",
+    "misinfo:evidence_add",
     "misinfo:action_update",
     "misinfo:referral_update",
 }
@@ -194,6 +197,7 @@ def url_args(people):
     tip = Tip.objects.filter(org_unit__code="899").first()  # Rạch Giá: every district role here may see it
     case = Case.objects.filter(org_unit__code="899").first()
     referral = case.actions.get(kind="referral")
+    evidence = case.evidence.exclude(file="").first()
 
     def args(name, person):
         if name.startswith("misinfo:"):
@@ -208,6 +212,8 @@ def url_args(people):
                 "misinfo:case_verdict": {"pk": case.pk},
                 "misinfo:case_approve": {"pk": case.pk},
                 "misinfo:action_add": {"pk": case.pk},
+                "misinfo:evidence_add": {"pk": case.pk},
+                "misinfo:evidence_download": {"pk": evidence.pk},
                 "misinfo:action_update": {"pk": referral.pk},
                 "misinfo:action_letter": {"pk": referral.pk},
                 "misinfo:referral_update": {"pk": referral.pk},

@@ -410,3 +410,87 @@ def test_no_action_before_the_verdict(people):
     case = actions.open_case(inspector, actions.new_claim(inspector, tip, "Một tin đồn mới chưa được xác minh."))
     with pytest.raises(actions.Rejected):
         actions.add_action(inspector, case, "referral")
+
+
+# --- Evidence -----------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_evidence_is_hashed_kept_under_its_hash_and_served_only_as_a_download(client, people):
+    import hashlib
+
+    case = _verdict_case(people)
+    html = b"<!DOCTYPE html><html><body><script>alert(1)</script>Bai dang</body></html>"
+    item = actions.add_evidence(
+        people[Role.INSPECTOR],
+        case,
+        url="https://facebook.com/p/1",
+        data=html,
+        filename="../../etc/passwd.png",
+        note="Trang lưu lại",
+    )
+    assert item.sha256 == hashlib.sha256(html).hexdigest() and item.content_type == "text/html"
+    assert item.original_name == "passwd.png" and item.file.name.endswith(f"{item.sha256}.html")
+    client.force_login(people[Role.LEADER])
+    response = client.get(reverse("misinfo:evidence_download", args=[item.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment") and response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == html
+    assert list(item.custody.values_list("action", flat=True)) == ["captured", "downloaded"]
+
+
+@pytest.mark.parametrize(
+    "data, name, words",
+    [
+        (b"", "empty.png", "trống"),
+        (b"MZ\x90\x00\x03" + b"\x00" * 100, "virus.png", "PNG, JPEG"),
+        (b"\x00\x01binary", "x.txt", "PNG, JPEG"),
+    ],
+)
+def test_evidence_files_are_checked_by_content(people, data, name, words):
+    case = _verdict_case(people)
+    with pytest.raises(actions.Rejected) as e:
+        actions.add_evidence(people[Role.INSPECTOR], case, data=data, filename=name)
+    assert words in e.value.errors["file"]
+    assert not case.evidence.exists()
+
+
+def test_evidence_size_is_limited(client, people, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.EVIDENCE_MAX_BYTES = 1024
+    case = _verdict_case(people)
+    client.force_login(people[Role.INSPECTOR])
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * 2048)
+    response = client.post(reverse("misinfo:evidence_add", args=[case.pk]), {"file": big, "url": "", "note": ""})
+    assert response.status_code == 400 and "MB" in response.text and not case.evidence.exists()
+
+
+def test_evidence_never_changes_and_is_sealed_on_referral(people):
+    import datetime
+
+    from misinfo.models import Evidence, EvidenceIsSealed
+
+    case = _verdict_case(people)
+    item = actions.add_evidence(people[Role.INSPECTOR], case, url="https://zalo.me/x", data=PNG, filename="a.png")
+    with pytest.raises(EvidenceIsSealed):
+        item.note = "sửa"
+        item.save()
+    with pytest.raises(EvidenceIsSealed):
+        Evidence.objects.filter(pk=item.pk).update(note="x")
+    with pytest.raises(EvidenceIsSealed):
+        Evidence.objects.filter(pk=item.pk).delete()
+    actions.add_action(
+        people[Role.INSPECTOR],
+        case,
+        "referral",
+        state="sent",
+        recipient="Công an tỉnh",
+        letter_number="7/STTTT-TTra",
+        letter_date=datetime.date.today(),
+    )
+    item = Evidence.objects.get(pk=item.pk)
+    assert item.sealed_at is not None
+    assert list(item.custody.values_list("action", flat=True)) == ["captured", "sealed"]
+    assert Evidence.objects.filter(pk=item.pk).update(sealed_at=None) == 0  # sealed once, for good

@@ -321,3 +321,5 @@ MISINFO_AUTO_LINK = env_int("MISINFO_AUTO_LINK_PERCENT", 55) / 100
 MISINFO_SUGGEST = env_int("MISINFO_SUGGEST_PERCENT", 40) / 100
 # The public report form: at most this many tips per client address per hour.
 PUBLIC_TIPS_PER_HOUR = env_int("PUBLIC_TIPS_PER_HOUR", 10)
+# Evidence files (screenshots, saved pages, PDF): at most this size each.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 20) * 2**20
