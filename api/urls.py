@@ -5,6 +5,7 @@ from datetime import date, datetime
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -440,3 +441,163 @@ def report_section_nothing(request, section_id: int, payload: NothingIn):
     except reporting_actions.Rejected as exc:
         return Status(422, {"detail": "; ".join(exc.errors.values()), "errors": exc.errors})
     return Status(200, _section(request, sub.pk))
+
+
+# --- Misinformation desk ------------------------------------------------------------------
+
+from misinfo import actions as misinfo_actions  # noqa: E402
+from misinfo.models import Case, CaseAction, Claim  # noqa: E402
+
+
+class TipIn(Schema):
+    channel: str = Field("district", max_length=12)
+    text: str = Field(..., max_length=4000)
+    url: str = Field("", max_length=1000)
+    org_unit_code: str | None = Field(None, max_length=16)
+    reporter_name: str = Field("", max_length=150)
+    reporter_contact: str = Field("", max_length=200)
+
+
+class TipOut(Schema):
+    id: int
+    reference: str
+    channel: str
+    received_at: datetime
+    claim_id: int | None
+    suggested_claim_id: int | None
+    match: str
+    match_score: float | None
+
+    @staticmethod
+    def resolve_reference(obj):
+        return f"TG-{obj.pk:06d}"
+
+
+class ClaimOut(Schema):
+    id: int
+    statement: str
+    first_seen_at: datetime
+    org_unit_code: str | None
+    tips: int
+    case_state: str | None
+    verdict: str | None
+
+    @staticmethod
+    def resolve_org_unit_code(obj):
+        return obj.org_unit.code if obj.org_unit_id else None
+
+    @staticmethod
+    def resolve_tips(obj):
+        return obj.n_tips
+
+    @staticmethod
+    def resolve_case_state(obj):
+        case = getattr(obj, "case", None)
+        return case.state if case else None
+
+    @staticmethod
+    def resolve_verdict(obj):
+        case = getattr(obj, "case", None)
+        return (case.verdict or None) if case else None
+
+
+class VerdictOut(Schema):
+    id: int
+    claim: str
+    verdict: str
+    verdict_label: str
+    explanation: str
+    published_at: datetime
+    url: str
+
+    @staticmethod
+    def resolve_claim(obj):
+        return obj.claim.statement
+
+    @staticmethod
+    def resolve_verdict_label(obj):
+        return obj.get_verdict_display()
+
+    @staticmethod
+    def resolve_url(obj):
+        from django.conf import settings
+        from django.urls import reverse
+
+        return settings.SITE_URL.rstrip("/") + reverse("public:verdict", args=[obj.pk])
+
+
+class ReferralIn(Schema):
+    state: str = Field(..., pattern="^(acknowledged|done)$")
+    outcome: str = Field("", max_length=4000)
+
+
+class ReferralOut(Schema):
+    id: int
+    state: str
+    letter_number: str
+    acknowledged_at: datetime | None
+    outcome: str
+
+
+def _rejected(exc) -> "Status":
+    return Status(422, {"detail": "; ".join(str(v) for v in exc.errors.values()), "errors": exc.errors})
+
+
+@api.post("/misinfo/tips", response={201: TipOut, 422: dict}, url_name="misinfo_tip_create")
+@requires("misinfo.tip")
+def misinfo_tip_create(request, payload: TipIn):
+    unit = None
+    if payload.org_unit_code:
+        unit = visible_to(request.auth, OrgUnit.objects.all()).filter(code=payload.org_unit_code).first()
+        if unit is None:
+            return Status(422, {"detail": _("Unknown org unit."), "errors": {"org_unit_code": _("Unknown org unit.")}})
+    try:
+        tip = misinfo_actions.record_tip(
+            request.auth,
+            channel=payload.channel,
+            text=payload.text,
+            url=payload.url,
+            org_unit=unit,
+            reporter_name=payload.reporter_name,
+            reporter_contact=payload.reporter_contact,
+        )
+    except misinfo_actions.Rejected as exc:
+        return _rejected(exc)
+    return Status(201, tip)
+
+
+@api.get("/misinfo/claims", response=list[ClaimOut], url_name="misinfo_claims")
+@requires("misinfo.view")
+@paginate(Pagination)
+def misinfo_claims(request):
+    return (
+        visible_to(request.auth, Claim.objects.select_related("org_unit", "case"))
+        .annotate(n_tips=Count("tips"))
+        .order_by("-first_seen_at", "-pk")
+    )
+
+
+def _public(func):
+    func.tincay_permission = None
+    return func
+
+
+@api.get("/verdicts", response=list[VerdictOut], auth=None, url_name="verdicts")
+@_public
+@paginate(Pagination)
+def verdicts(request):
+    """Published verdicts, open to anyone (no token): other sites may show them."""
+    return Case.objects.filter(published_at__isnull=False).select_related("claim").order_by("-published_at")
+
+
+@api.patch("/misinfo/referrals/{action_id}", response={200: ReferralOut, 422: dict}, url_name="misinfo_referral")
+@requires("misinfo.police")
+def misinfo_referral(request, action_id: int, payload: ReferralIn):
+    action = get_object_or_404(
+        CaseAction.objects.filter(kind=CaseAction.Kind.REFERRAL).exclude(state=CaseAction.State.PLANNED), pk=action_id
+    )
+    try:
+        action = misinfo_actions.update_action(request.auth, action, payload.state, outcome=payload.outcome)
+    except misinfo_actions.Rejected as exc:
+        return _rejected(exc)
+    return Status(200, action)

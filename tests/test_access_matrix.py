@@ -125,11 +125,17 @@ API = {
     "GET /reports/cycles/{cycle_id}/consolidation": REPORT_PROVINCE,
     "PUT /reports/sections/{section_id}": REPORT_SUBMIT,
     "POST /reports/sections/{section_id}/nothing": REPORT_SUBMIT,
+    "POST /misinfo/tips": MISINFO_TIP,
+    "GET /misinfo/claims": MISINFO_VIEW,
+    "GET /verdicts": EVERYONE,  # and anonymous: see test_public_api_needs_no_token
+    "PATCH /misinfo/referrals/{action_id}": {R.POLICE},
 }
 # Bodies for the routes that take one (a valid body, so the answer is about access alone).
 API_BODIES = {
     "PUT /reports/sections/{section_id}": {"values": {}, "submit": False},
     "POST /reports/sections/{section_id}/nothing": {},
+    "POST /misinfo/tips": {"channel": "district", "text": "Tin đồn thử nghiệm đủ dài cho kiểm tra quyền."},
+    "PATCH /misinfo/referrals/{action_id}": {"state": "done", "outcome": "Đã xử lý."},
 }
 
 
@@ -285,6 +291,9 @@ def test_role_can_call_exactly_its_api_routes(client, people, role):
     from reporting.models import ReportCycle, Submission
 
     cycle = ReportCycle.objects.filter(kind="weekly", due_at__gt=timezone.now()).order_by("due_at").first()
+    from misinfo.models import CaseAction
+
+    referral = CaseAction.objects.get(kind="referral", case__org_unit__code="899")
     own = (
         Submission.objects.filter(cycle=cycle, organisation=person.organisation).first()
         or Submission.objects.filter(cycle=cycle).first()
@@ -293,6 +302,7 @@ def test_role_can_call_exactly_its_api_routes(client, people, role):
         method, path = route.split(" ", 1)
         path = path.replace("{code}", person.org_unit.code).replace("{cycle_id}", str(cycle.pk))
         path = path.replace("{section_id}", str(own.pk))
+        path = path.replace("{action_id}", str(referral.pk))
         body = API_BODIES.get(route)
         response = client.generic(
             method,
@@ -301,7 +311,7 @@ def test_role_can_call_exactly_its_api_routes(client, people, role):
             content_type="application/json",
             headers=headers,
         )
-        expected = 200 if role in allowed else 403
+        expected = (201 if method == "POST" and "misinfo" in path else 200) if role in allowed else 403
         assert response.status_code == expected, f"{role} {route}: {response.status_code}"
 
 
@@ -388,3 +398,9 @@ def test_admin_password_change_is_audited(client, people):
     data = {"password1": "Mat-khau-moi-2021", "password2": "Mat-khau-moi-2021"}
     assert client.post(f"/admin/core/person/{target.pk}/password/", data).status_code == 302
     assert AuditEvent.objects.filter(action="person.password", object_id=str(target.pk)).exists()
+
+
+def test_public_api_needs_no_token(client):
+    response = client.get("/api/v1/verdicts")
+    assert response.status_code == 200 and response.json()["count"] >= 1
+    assert "reporter" not in response.text.lower()

@@ -494,3 +494,52 @@ def test_evidence_never_changes_and_is_sealed_on_referral(people):
     assert item.sealed_at is not None
     assert list(item.custody.values_list("action", flat=True)) == ["captured", "sealed"]
     assert Evidence.objects.filter(pk=item.pk).update(sealed_at=None) == 0  # sealed once, for good
+
+
+# --- API ----------------------------------------------------------------------------------
+
+
+def _token(person):
+    from core.models import ApiToken
+
+    return {"Authorization": f"Bearer {ApiToken.issue(person, 'test')[1]}"}
+
+
+def test_a_district_sends_a_tip_through_the_api(client, people):
+    headers = _token(people[Role.DISTRICT_STEERING])
+    ok = client.post("/api/v1/misinfo/tips", {"channel": "steering", "org_unit_code": RG,
+                     "text": "que test nhanh covid co tam ethylene oxide gay ung thu do mn oi"},
+                     content_type="application/json", headers=headers)  # fmt: skip
+    assert ok.status_code == 201 and ok.json()["match"] == "auto" and ok.json()["reference"].startswith("TG-")
+    other = client.post("/api/v1/misinfo/tips", {"channel": "steering", "org_unit_code": PQ, "text": "x" * 20},
+                        content_type="application/json", headers=headers)  # fmt: skip
+    assert other.status_code == 422 and "org_unit_code" in other.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"text": "ngắn"}, "text"),
+        ({"text": "Tin đồn đủ dài để gửi", "url": "ftp://x"}, "url"),
+        ({"text": "Tin đồn đủ dài để gửi", "channel": "telepathy"}, "channel"),
+        ({"text": "Tin đồn đủ dài \ud800 để gửi"}, "text"),
+    ],
+)
+def test_api_refuses_bad_tips_in_vietnamese(client, people, body, field):
+    before = Tip.objects.count()
+    response = client.post("/api/v1/misinfo/tips", body, content_type="application/json",
+                           headers=_token(people[Role.INSPECTOR]))  # fmt: skip
+    assert response.status_code == 422 and field in str(response.json()["errors"])  # the field is named
+    assert Tip.objects.count() == before
+
+
+def test_police_record_the_outcome_through_the_api(client, people):
+    from misinfo.models import CaseAction
+
+    referral = CaseAction.objects.get(kind="referral", case__org_unit__code=RG)
+    url = f"/api/v1/misinfo/referrals/{referral.pk}"
+    response = client.patch(url, {"state": "done", "outcome": "Đã mời đối tượng làm việc, xử phạt 7,5 triệu đồng."},
+                            content_type="application/json", headers=_token(people[Role.POLICE]))  # fmt: skip
+    assert response.status_code == 200 and response.json()["state"] == "done"
+    again = client.patch(url, {"state": "done"}, content_type="application/json", headers=_token(people[Role.POLICE]))
+    assert again.status_code == 422  # done is final
