@@ -72,3 +72,85 @@ def action_letter(action: CaseAction) -> bytes:
             signer_name=head.signer_name,
         )
     )
+
+
+PDF = "application/pdf"
+
+
+def _t(when) -> str:
+    return timezone.localtime(when).strftime("%d/%m/%Y %H:%M")
+
+
+def case_file(case) -> bytes:
+    """The case file as PDF: the claim, the verdict, the timeline, the tips (never who reported
+    them), the evidence with its hashes and the actions."""
+    head = letterhead()
+    claim = case.claim
+    timeline = [
+        (
+            e.at,
+            e.actor.full_name if e.actor else "Hệ thống",
+            f"{e.get_from_state_display()} → {e.get_to_state_display()}" + (f": {e.note}" if e.note else ""),
+        )
+        for e in case.events.all()
+    ]
+    for action in case.actions.all():
+        for e in action.events.all():
+            timeline.append(
+                (
+                    e.at,
+                    e.actor.full_name if e.actor else "Hệ thống",
+                    f"{action.get_kind_display()}: {e.get_to_state_display()}",
+                )
+            )
+    timeline.sort(key=lambda row: row[0])
+    blocks = [
+        official.Heading("1. Thông tin cần xác minh"),
+        official.Paragraph(f"“{claim.statement}” — phát hiện lần đầu {_t(claim.first_seen_at)}."),
+        official.Heading("2. Kết luận"),
+        official.Paragraph(
+            f"{case.get_verdict_display()} ({_t(case.verdict_at)}). {case.explanation}"
+            if case.verdict
+            else "Chưa có kết luận."
+        ),
+        official.Heading("3. Diễn biến xử lý"),
+        official.Table(
+            ["Thời điểm", "Người thực hiện", "Nội dung"],
+            [[_t(a), b, c] for a, b, c in timeline],
+            widths=[1.4, 1.6, 4.0],
+        ),
+        official.Heading("4. Phản ánh đã tiếp nhận"),
+        official.Table(
+            ["STT", "Thời điểm", "Kênh", "Địa bàn", "Nội dung"],
+            [
+                [i, _t(t.received_at), t.get_channel_display(), t.org_unit.name if t.org_unit_id else "–", t.text[:300]]
+                for i, t in enumerate(claim.tips.select_related("org_unit").order_by("received_at"), 1)
+            ],
+            widths=[0.5, 1.3, 1.2, 1.3, 3.8],
+        ),
+        official.Heading("5. Chứng cứ"),
+    ]
+    evidence = list(case.evidence.all())
+    if evidence:
+        blocks.append(
+            official.Table(
+                ["STT", "Thu thập", "Nguồn, tệp", "SHA-256", "Niêm phong"],
+                [
+                    [
+                        i,
+                        _t(e.captured_at),
+                        " ".join(x for x in (e.url, e.original_name) if x) or "–",
+                        e.sha256 or "–",
+                        _t(e.sealed_at) if e.sealed_at else "–",
+                    ]
+                    for i, e in enumerate(evidence, 1)
+                ],
+                widths=[0.5, 1.3, 2.2, 3.0, 1.3],
+            )
+        )
+    else:
+        blocks.append(official.Paragraph("Chưa có chứng cứ."))
+    return official.render_pdf(official.OfficialDocument(
+        issuer_lines=head.issuer_lines, number=f"Vụ việc số {case.pk}", place=head.place, date=timezone.localdate(),
+        kind="HỒ SƠ VỤ VIỆC", title="Thông tin sai sự thật về dịch Covid-19", blocks=blocks, recipients=["Lưu: TTra."],
+    ))  # fmt: skip

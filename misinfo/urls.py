@@ -6,7 +6,9 @@ app_name = "misinfo"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("tips/new/", views.tip_create, name="tip_create"),
+    path("tips/email/", views.email_import, name="email_import"),
     path("tips/<int:pk>/", views.tip_detail, name="tip_detail"),
     path("tips/<int:pk>/link/", views.tip_link, name="tip_link"),
     path("tips/<int:pk>/new-claim/", views.tip_new_claim, name="tip_new_claim"),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     path("claims/<int:pk>/case/", views.case_open, name="case_open"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/file.pdf", views.case_file, name="case_file"),
     path("cases/<int:pk>/state/", views.case_state, name="case_state"),
     path("cases/<int:pk>/verdict/", views.case_verdict, name="case_verdict"),
     path("cases/<int:pk>/approve/", views.case_approve, name="case_approve"),

@@ -466,3 +466,44 @@ def evidence_download(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@requires("misinfo.view")
+def dashboard(request):
+    from . import dashboard as board
+
+    return render(request, "misinfo/dashboard.html", {"d": board.build(request.user)})
+
+
+@requires("misinfo.handle")
+def email_import(request):
+    """Forwarded emails (.eml files) become tips of the email channel, one per message."""
+    from . import mail
+
+    created, problems = [], []
+    if request.method == "POST":
+        files = request.FILES.getlist("files")[:50]
+        if not files:
+            problems.append(_("Choose one or more .eml files."))
+        for upload in files:
+            name = actions._safe_name(upload.name)
+            if upload.size > mail.MAX_EML:
+                problems.append(_("%(file)s: larger than %(mb)d MB.") % {"file": name, "mb": mail.MAX_EML // 2**20})
+                continue
+            try:
+                created.append(mail.tip_from_eml(request.user, upload.read()))
+            except actions.Rejected as e:
+                problems.append(f"{name}: " + " ".join(str(v) for v in e.errors.values()))
+        if created and not problems:
+            messages.success(request, _("%(n)d tips created from email.") % {"n": len(created)})
+            return redirect("misinfo:inbox")
+    return render(request, "misinfo/email_import.html", {"created": created, "problems": problems},
+                  status=400 if problems else 200)  # fmt: skip
+
+
+@requires("misinfo.view")
+def case_file(request, pk):
+    case = _case(request, pk)
+    response = HttpResponse(documents.case_file(case), content_type=documents.PDF)
+    response["Content-Disposition"] = f'attachment; filename="ho-so-vu-viec-{case.pk}.pdf"'
+    return response

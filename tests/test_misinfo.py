@@ -543,3 +543,65 @@ def test_police_record_the_outcome_through_the_api(client, people):
     assert response.status_code == 200 and response.json()["state"] == "done"
     again = client.patch(url, {"state": "done"}, content_type="application/json", headers=_token(people[Role.POLICE]))
     assert again.status_code == 422  # done is final
+
+
+def test_dashboard_counts_cases_durations_and_overdue_actions(client, people):
+    from misinfo import dashboard
+
+    d = dashboard.build(people[Role.INSPECTOR])
+    states = dict(d.by_state)
+    assert sum(states.values()) == Case.objects.count() and states["Đã đóng"] >= 1
+    assert d.to_verdict.count == Case.objects.exclude(verdict_at=None).count()
+    assert d.to_verdict.median_hours > 0 and d.to_verdict.p90_hours >= d.to_verdict.median_hours
+    assert d.to_rebuttal.count == 1  # the demo's published rebuttal
+    assert [a.kind for a in d.overdue] == ["takedown"]  # its deadline was yesterday
+    assert len(d.weeks) == dashboard.WEEKS and sum(n for _w, n, _c in d.weeks) >= 1
+    client.force_login(people[Role.INSPECTOR])
+    assert "Đề nghị gỡ bỏ" in client.get(reverse("misinfo:dashboard")).text
+    assert dashboard._durations([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).p90_hours == 9
+
+
+EML = (
+    "From: =?utf-8?b?Tmd1eeG7hW4gVsSDbiBCw6xuaA==?= <binh@example.com>\r\n"
+    "To: thanhtra@kiengiang.gov.vn\r\nSubject: =?utf-8?q?Tin_=C4=91=E1=BB=93n_tr=C3=AAn_Zalo?=\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    "<html><body><p>Nhóm Zalo lan truyền: que xét nghiệm nhanh tẩm ethylene oxide gây ung thư.</p>"
+    "<script>alert(1)</script><a href='https://zalo.me/g/abc'>link</a></body></html>\r\n"
+).encode()
+
+
+def test_forwarded_emails_become_tips(client, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(people[Role.INSPECTOR])
+    files = [SimpleUploadedFile("tin.eml", EML), SimpleUploadedFile("rong.eml", b"")]
+    response = client.post(reverse("misinfo:email_import"), {"files": files})
+    assert response.status_code == 400 and "rong.eml" in response.text  # the empty one is named
+    tip = Tip.objects.latest("pk")
+    assert tip.channel == "email" and tip.reporter_contact == "binh@example.com"
+    assert tip.reporter_name == "Nguyễn Văn Bình" and tip.url == "https://zalo.me/g/abc"
+    assert "Tin đồn trên Zalo" in tip.text and "alert" not in tip.text and tip.match == "auto"
+
+
+def test_the_case_file_lists_timeline_tips_and_evidence_but_never_who_reported(client, people):
+    import subprocess
+
+    case = Case.objects.get(org_unit__code=RG, claim__statement__startswith="Hít dầu gió")
+    tip = actions.record_tip(
+        None,
+        channel="web",
+        text="Hít dầu gió xanh 4 lần mỗi ngày sẽ khỏi Covid-19 nhé mọi người",
+        reporter_name="Lê Văn Bí Mật",
+        reporter_contact="bimat@example.com",
+    )
+    assert tip.claim == case.claim
+    client.force_login(people[Role.LEADER])
+    response = client.get(reverse("misinfo:case_file", args=[case.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "HỒ SƠ VỤ VIỆC" in text and "Chuyển Công an" in text and "SHA-256" in text
+    sha = case.evidence.first().sha256
+    assert sha[:16] in text.replace("\n", "")
+    assert "Bí Mật" not in text and "bimat@" not in text

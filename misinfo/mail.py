@@ -1,0 +1,57 @@
+"""Tips that arrive by email: a message forwarded to the desk's mailbox, saved as .eml (or
+exported from the mail client), becomes a tip of the "email" channel. The sender is kept as the
+reporter's contact (encrypted like every reporter's), the subject and the plain text as the tip,
+the first link as its URL. HTML-only messages are reduced to their text; attachments are not
+opened here (they can be captured as evidence on the case)."""
+
+import email
+import email.policy
+import email.utils
+import html
+import re
+
+from django.utils.translation import gettext as _
+
+from . import actions
+
+MAX_EML = 5 * 2**20
+TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+URL_RE = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _text_of(message) -> tuple[str, str]:
+    """(plain text, first link) of a message's body."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return "", ""
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeDecodeError):  # an unknown or lying charset
+        content = part.get_payload(decode=True).decode("utf-8", "replace")
+    link = URL_RE.search(content)  # in an HTML body, the links are in the tags (href)
+    if part.get_content_type() == "text/html":
+        content = html.unescape(TAG_RE.sub(" ", content))
+    return re.sub(r"[ \t]+", " ", content).strip(), link.group(0)[:1000] if link else ""
+
+
+def tip_from_eml(actor, data: bytes):
+    """One tip from one message; raises actions.Rejected with a message naming what is wrong."""
+    if not data:
+        raise actions.Rejected({"file": _("The file is empty.")})
+    if len(data) > MAX_EML:
+        raise actions.Rejected({"file": _("The message is larger than %(mb)d MB.") % {"mb": MAX_EML // 2**20}})
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    if not message.get("From") and not message.get("Subject"):
+        raise actions.Rejected({"file": _("This is not an email message (.eml): it has no sender and no subject.")})
+    sender = email.utils.parseaddr(str(message.get("From", "")))
+    subject = str(message.get("Subject", "")).strip()
+    body, link = _text_of(message)
+    text = "\n".join(part for part in (subject, body) if part)[:4000]
+    return actions.record_tip(
+        actor,
+        channel="email",
+        text=text,
+        url=link,
+        reporter_name=sender[0][:150],
+        reporter_contact=sender[1][:200],
+    )
