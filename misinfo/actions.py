@@ -462,6 +462,7 @@ def add_evidence(actor, case: Case, *, url="", data: bytes | None = None, filena
     import hashlib
 
     from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
 
     _require(actor, "misinfo.handle", case)
     errors = {}
@@ -471,7 +472,7 @@ def add_evidence(actor, case: Case, *, url="", data: bytes | None = None, filena
     note, error = check_text(note or "", _("Note"))
     if error:
         errors["note"] = error
-    kind = None
+    kind, created = None, False
     if data is not None:
         if not data:
             errors["file"] = _("The file is empty.")
@@ -490,13 +491,20 @@ def add_evidence(actor, case: Case, *, url="", data: bytes | None = None, filena
         digest = hashlib.sha256(data).hexdigest()
         evidence.sha256, evidence.size, evidence.content_type = digest, len(data), kind[0]
         evidence.original_name = _safe_name(filename)
-        # Stored under its hash, never under the name it came with (no path tricks, no clashes).
-        evidence.file.save(f"{digest}.{kind[1]}", ContentFile(data), save=False)
+        # Stored under its hash, never under the name it came with (no path tricks, no clashes);
+        # the same copy captured twice is one file.
+        path = f"evidence/{digest}.{kind[1]}"
+        created = not default_storage.exists(path)
+        if created:
+            saved = default_storage.save(path, ContentFile(data))
+            if saved != path:  # a concurrent capture of the same bytes won the name
+                default_storage.delete(saved)
+        evidence.file.name = path
     try:
         evidence.save()
     except Exception:
-        if evidence.file:
-            evidence.file.delete(save=False)  # nothing half-written is left on disk
+        if data is not None and created and not Evidence.objects.filter(file=evidence.file.name).exists():
+            default_storage.delete(evidence.file.name)  # nothing half-written is left on disk
         raise
     CustodyEvent.objects.create(evidence=evidence, actor=_person(actor), action=CustodyEvent.Action.CAPTURED)
     audit.record(actor, "misinfo.evidence", evidence, org_unit=case.org_unit, note=evidence.sha256)

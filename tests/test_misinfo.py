@@ -431,7 +431,7 @@ def test_evidence_is_hashed_kept_under_its_hash_and_served_only_as_a_download(cl
         note="Trang lưu lại",
     )
     assert item.sha256 == hashlib.sha256(html).hexdigest() and item.content_type == "text/html"
-    assert item.original_name == "passwd.png" and item.file.name.endswith(f"{item.sha256}.html")
+    assert item.original_name == "passwd.png" and item.file.name == f"evidence/{item.sha256}.html"
     client.force_login(people[Role.LEADER])
     response = client.get(reverse("misinfo:evidence_download", args=[item.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/octet-stream"
@@ -605,3 +605,71 @@ def test_the_case_file_lists_timeline_tips_and_evidence_but_never_who_reported(c
     sha = case.evidence.first().sha256
     assert sha[:16] in text.replace("\n", "")
     assert "Bí Mật" not in text and "bimat@" not in text
+
+
+# --- The bad-input corpus, through every staff form of the desk ------------------------------
+
+CORPUS = [
+    "<script>alert(document.cookie)</script>",
+    "<img src=x onerror=alert(1)>",
+    "'; DROP TABLE misinfo_tip; --",
+    "1 OR 1=1",
+    "../../../../etc/passwd",
+    "C:\\Windows\\System32\\cmd.exe",
+    "\x00nul",
+    # (lone surrogates cannot travel in a form post; the API tests send them)
+    "\u202eevil\u202c",
+    "x" * 5000,
+    "{{ 7*7 }}{% debug %}",
+    "%s%s%s%n",
+]
+
+
+@pytest.mark.parametrize("value", CORPUS)
+def test_no_hostile_value_breaks_a_form_and_what_is_kept_is_inert(client, people, value):
+    case = _verdict_case(people)
+    client.force_login(people[Role.INSPECTOR])
+    posts = [
+        (reverse("misinfo:tip_create"), {"channel": "hotline", "text": value, "url": value, "reporter_name": value,
+                                         "reporter_contact": value, "org_unit": value}),
+        (reverse("misinfo:tip_create"), {"channel": "hotline", "text": f"Tin đồn có ký tự lạ: {value}"}),
+        (reverse("misinfo:case_verdict", args=[case.pk]), {"verdict": value, "explanation": value, "sources": value}),
+        (reverse("misinfo:action_add", args=[case.pk]), {"kind": "sanction", "state": "planned", "subject_kind": value,
+                                                        "subject_name": value, "fine_vnd": value, "note": value}),
+        (reverse("misinfo:action_add", args=[case.pk]), {"kind": "rebuttal", "state": "planned", "recipient": value,
+                                                        "deadline": value, "published_url": value, "note": value}),
+        (reverse("misinfo:evidence_add", args=[case.pk]), {"url": value, "note": value}),
+        (reverse("misinfo:tip_new_claim", args=[Tip.objects.latest("pk").pk]), {"statement": value}),
+        (reverse("misinfo:case_state", args=[case.pk]), {"state": value, "note": value}),
+        (reverse("public:report"), {"text": value, "url": value, "org_unit": value, "website": ""}),
+    ]  # fmt: skip
+    for url, data in posts:
+        response = client.post(url, data)
+        assert response.status_code in {200, 302, 400, 429}, (url, response.status_code)
+    for page in (reverse("misinfo:inbox") + "?show=all&q=" + value[:90], reverse("misinfo:claim_list") + "?q=x",
+                 reverse("misinfo:case_detail", args=[case.pk]), reverse("misinfo:dashboard")):  # fmt: skip
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert "<script>alert" not in response.text and "<img src=x" not in response.text
+        assert "49" not in response.text.split("{{ 7*7 }}")[0][-5:]  # no template injection
+    # Whatever was accepted is stored as given (plain text), never half.
+    for tip in Tip.objects.filter(text__contains="Tin đồn có ký tự lạ"):
+        assert tip.text.startswith("Tin đồn có ký tự lạ: ")
+
+
+@pytest.mark.parametrize("name", ["../../evil.png", "..\\..\\evil.png", "a/b/c.png", "\x00.png", "é" * 300 + ".png"])
+def test_file_names_never_reach_the_disk(people, name):
+    case = _verdict_case(people)
+    item = actions.add_evidence(people[Role.INSPECTOR], case, data=PNG, filename=name)
+    assert "/" not in item.original_name and "\\" not in item.original_name and len(item.original_name) <= 200
+    assert item.file.name == f"evidence/{item.sha256}.png"  # one file per content, whatever it was called
+
+
+def test_a_50_mb_upload_is_refused_before_it_is_read(client, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = _verdict_case(people)
+    client.force_login(people[Role.INSPECTOR])
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * (50 * 2**20))
+    response = client.post(reverse("misinfo:evidence_add", args=[case.pk]), {"file": big})
+    assert response.status_code == 400 and "MB" in response.text and not case.evidence.exists()
