@@ -236,6 +236,10 @@ class CaseAction(models.Model):
         return f"{self.get_kind_display()} ({self.get_state_display()})"
 
     @property
+    def fine_display(self) -> str:
+        return f"{self.fine_vnd:,}".replace(",", ".") + " đồng" if self.fine_vnd is not None else ""
+
+    @property
     def is_overdue(self) -> bool:
         return bool(
             self.deadline

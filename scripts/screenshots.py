@@ -30,6 +30,9 @@ PAGES = {
     "daumoi": ["/reports/", "{cycle}", "{past}", "{cycle}district/911/", "/reports/new/", "{cycle}import/"],
     "quantri": ["/directory/new/", "/orgunits/import/", "/admin/"],
     "baochi": ["/", "/organisations/"],
+    "thanhtra": ["/misinfo/", "/misinfo/?show=all", "/misinfo/claims/", "/misinfo/dashboard/", "/misinfo/tips/new/",
+                 "/misinfo/tips/email/", "{case}"],
+    "congan": ["/misinfo/referrals/"],
 }
 
 
@@ -45,6 +48,10 @@ def main():
                 anon = browser.new_page(viewport={"width": width, "height": 800})
                 anon.goto(f"{base}/")
                 anon.screenshot(path=str(OUT / f"{tag}-{lang}-login.png"), full_page=True)
+                for public_path in ("/bao-tin-gia/", "/su-that/"):
+                    anon.goto(f"{base}{public_path}")
+                    name = f"{tag}-{lang}-public{public_path.rstrip('/').replace('/', '_')}.png"
+                    anon.screenshot(path=str(OUT / name), full_page=True)
                 anon.close()
                 for username, paths in PAGES.items():
                     page = browser.new_page(viewport={"width": width, "height": 800})
@@ -56,6 +63,11 @@ def main():
                         page.select_option("#language", "en")
                         page.click(".langswitch button")
                     for path in paths:
+                        if path == "{case}":  # the demo case with evidence and actions
+                            page.goto(f"{base}/misinfo/claims/?q=dau gio")
+                            page.locator("tbody tr td a").first.click()
+                            page.locator("main a.button").first.click()
+                            path = page.url.replace(base, "")
                         if "{" in path:  # the current and the last past weekly cycle, from the list
                             page.goto(f"{base}/reports/")
                             links = page.locator("tbody tr td:first-child a")
