@@ -116,7 +116,15 @@ def clean_tip(text, url, reporter_name, reporter_contact) -> dict:
 
 @transaction.atomic
 def record_tip(
-    actor, *, channel: str, text, url="", org_unit: OrgUnit | None = None, reporter_name="", reporter_contact=""
+    actor,
+    *,
+    channel: str,
+    text,
+    url="",
+    org_unit: OrgUnit | None = None,
+    reporter_name="",
+    reporter_contact="",
+    attachment: tuple[bytes, str] | None = None,
 ) -> Tip:
     """Any intake channel: the hotline log, the public form, a district, listening alerts."""
     _require(actor, "misinfo.tip")
@@ -125,7 +133,12 @@ def record_tip(
     if actor is not None and org_unit is not None and not can_see(actor, org_unit):
         raise PermissionDenied
     data = clean_tip(text, url, reporter_name, reporter_contact)
+    kind = check_file(attachment[0], "attachment") if attachment is not None else None
     tip = Tip(channel=channel, org_unit=org_unit, text=data["text"], url=data["url"], submitted_by=_person(actor))
+    if attachment is not None:
+        path, digest, _created = store_file(attachment[0], kind[1])
+        tip.attachment.name, tip.attachment_sha256, tip.attachment_type = path, digest, kind[0]
+        tip.attachment_name = _safe_name(attachment[1])
     tip.reporter_name, tip.reporter_contact = data["reporter_name"], data["reporter_contact"]
     best = next(iter(suggestions(tip.text, limit=1)), None)
     if best is not None:
@@ -192,6 +205,10 @@ def open_case(actor, claim: Claim) -> Case:
             case=case, actor=_person(actor), from_state=C.NEW, to_state=C.NEW, note=_("Case opened")
         )
         audit.record(actor, "misinfo.case_open", case)
+        for tip in claim.tips.exclude(attachment=""):
+            with tip.attachment.open("rb") as handle:
+                add_evidence(actor, case, url=tip.url, data=handle.read(), filename=tip.attachment_name,
+                             note=_("Sent with tip TG-%(n)06d") % {"n": tip.pk})  # fmt: skip
     return case
 
 
@@ -449,6 +466,35 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return "text/plain", "txt"
 
 
+def check_file(data: bytes, field: str = "file") -> tuple[str, str]:
+    """(content type, extension) of an uploaded copy, or Rejected naming the field."""
+    if not data:
+        raise Rejected({field: _("The file is empty.")})
+    if len(data) > settings.EVIDENCE_MAX_BYTES:
+        raise Rejected({field: _("The file is larger than %(mb)d MB.") % {"mb": settings.EVIDENCE_MAX_BYTES // 2**20}})
+    kind = sniff(data)
+    if kind is None:
+        raise Rejected({field: _("Keep screenshots (PNG, JPEG, GIF, WebP), PDF, saved pages (HTML) or text only.")})
+    return kind
+
+
+def store_file(data: bytes, ext: str) -> tuple[str, str, bool]:
+    """Keep bytes under their SHA-256 (one file per content): (path, sha256, newly written)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    digest = hashlib.sha256(data).hexdigest()
+    path = f"evidence/{digest}.{ext}"
+    if default_storage.exists(path):
+        return path, digest, False
+    saved = default_storage.save(path, ContentFile(data))
+    if saved != path:  # a concurrent capture of the same bytes won the name
+        default_storage.delete(saved)
+    return path, digest, True
+
+
 def _safe_name(name: str) -> str:
     """A file name to show: the last path part, printable, at most 200 characters."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -459,9 +505,6 @@ def _safe_name(name: str) -> str:
 @transaction.atomic
 def add_evidence(actor, case: Case, *, url="", data: bytes | None = None, filename="", note="") -> Evidence:
     """Capture a piece of evidence: a URL, a copy (checked by content and size), or both."""
-    import hashlib
-
-    from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
     _require(actor, "misinfo.handle", case)
@@ -472,38 +515,27 @@ def add_evidence(actor, case: Case, *, url="", data: bytes | None = None, filena
     note, error = check_text(note or "", _("Note"))
     if error:
         errors["note"] = error
-    kind, created = None, False
+    kind = None
     if data is not None:
-        if not data:
-            errors["file"] = _("The file is empty.")
-        elif len(data) > settings.EVIDENCE_MAX_BYTES:
-            errors["file"] = _("The file is larger than %(mb)d MB.") % {"mb": settings.EVIDENCE_MAX_BYTES // 2**20}
-        else:
-            kind = sniff(data)
-            if kind is None:
-                errors["file"] = _("Keep screenshots (PNG, JPEG, GIF, WebP), PDF, saved pages (HTML) or text only.")
+        try:
+            kind = check_file(data)
+        except Rejected as e:
+            errors.update(e.errors)
     if not url and data is None and not errors:
         errors["url"] = _("Give the link, a captured copy, or both.")
     if errors:
         raise Rejected(errors)
     evidence = Evidence(case=case, url=url, note=note, captured_by=_person(actor))
+    created = False
     if data is not None:
-        digest = hashlib.sha256(data).hexdigest()
-        evidence.sha256, evidence.size, evidence.content_type = digest, len(data), kind[0]
-        evidence.original_name = _safe_name(filename)
-        # Stored under its hash, never under the name it came with (no path tricks, no clashes);
-        # the same copy captured twice is one file.
-        path = f"evidence/{digest}.{kind[1]}"
-        created = not default_storage.exists(path)
-        if created:
-            saved = default_storage.save(path, ContentFile(data))
-            if saved != path:  # a concurrent capture of the same bytes won the name
-                default_storage.delete(saved)
-        evidence.file.name = path
+        # Stored under its hash, never under the name it came with (no path tricks, no clashes).
+        path, digest, created = store_file(data, kind[1])
+        evidence.file.name, evidence.sha256, evidence.size = path, digest, len(data)
+        evidence.content_type, evidence.original_name = kind[0], _safe_name(filename)
     try:
         evidence.save()
     except Exception:
-        if data is not None and created and not Evidence.objects.filter(file=evidence.file.name).exists():
+        if created and not Evidence.objects.filter(file=evidence.file.name).exists():
             default_storage.delete(evidence.file.name)  # nothing half-written is left on disk
         raise
     CustodyEvent.objects.create(evidence=evidence, actor=_person(actor), action=CustodyEvent.Action.CAPTURED)

@@ -39,7 +39,8 @@ def load(now=None) -> dict:
     rows = list(csv.DictReader((DATA / "claims-2020-2021.csv").open(encoding="utf-8")))
     for i, row in enumerate(rows):
         unit = units.get(DISTRICTS[i % len(DISTRICTS)])
-        tip = actions.record_tip(None, channel=CHANNELS[i % len(CHANNELS)], text=row["text"], org_unit=unit,
+        shot = (_screenshot(row["text"]), "chup-man-hinh.png") if i % 5 == 0 else None  # some came with a screenshot
+        tip = actions.record_tip(None, channel=CHANNELS[i % len(CHANNELS)], text=row["text"], org_unit=unit, attachment=shot,
                                  reporter_name="Người dân (ẩn danh)" if i % 3 else "", reporter_contact="")  # fmt: skip
         claims[row["id"]] = actions.new_claim(None, tip, row["text"])  # known statements, each its own
         _age(tip, now - datetime.timedelta(days=40 - 2 * i))

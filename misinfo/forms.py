@@ -49,6 +49,9 @@ class PublicTipForm(forms.Form):
     reporter_contact = forms.CharField(
         label=_("Your phone or email, if you want an answer (optional)"), required=False, max_length=200
     )
+    attachment = forms.FileField(
+        label=_("Screenshot or file (optional: image, PDF or saved page, at most 20 MB)"), required=False
+    )
     website = forms.CharField(
         label=_("Leave this empty"),
         required=False,
@@ -59,6 +62,16 @@ class PublicTipForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = OrgUnit.objects.filter(level="district", is_active=True).order_by("name")
+
+    def clean_attachment(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data.get("attachment")
+        if upload is not None and upload.size > settings.EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB.") % {"mb": settings.EVIDENCE_MAX_BYTES // 2**20}
+            )
+        return upload
 
 
 class VerdictForm(forms.Form):

@@ -63,6 +63,12 @@ class Tip(models.Model):
     url = models.URLField(_("link"), max_length=1000, blank=True)
     reporter_name_sealed = models.TextField(blank=True, editable=False)
     reporter_contact_sealed = models.TextField(blank=True, editable=False)
+    # A screenshot or file sent with the tip (public form): kept under its hash like evidence,
+    # copied into the case's evidence when a case is opened.
+    attachment = models.FileField(_("attached file"), blank=True, editable=False)
+    attachment_name = models.CharField(max_length=200, blank=True, editable=False)
+    attachment_type = models.CharField(max_length=60, blank=True, editable=False)
+    attachment_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     claim = models.ForeignKey(Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="tips")
     suggested_claim = models.ForeignKey(Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     match_score = models.FloatField(_("similarity"), null=True, blank=True)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("tips/new/", views.tip_create, name="tip_create"),
     path("tips/email/", views.email_import, name="email_import"),
     path("tips/<int:pk>/", views.tip_detail, name="tip_detail"),
+    path("tips/<int:pk>/file/", views.tip_attachment, name="tip_attachment"),
     path("tips/<int:pk>/link/", views.tip_link, name="tip_link"),
     path("tips/<int:pk>/new-claim/", views.tip_new_claim, name="tip_new_claim"),
     path("claims/", views.claim_list, name="claim_list"),

@@ -233,7 +233,7 @@ def _client_ip(request) -> str:
 def report(request):
     """Anyone may report false information. A honeypot field and a per-address hourly limit
     keep robots out without a captcha service; nothing here shows anyone's data."""
-    form = PublicTipForm(request.POST or None)
+    form = PublicTipForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
         key = f"misinfo:public-tips:{_client_ip(request)}"
@@ -250,7 +250,10 @@ def report(request):
         elif form.is_valid():
             if form.cleaned_data["website"]:  # a robot filled the hidden field: thank it, keep nothing
                 return render(request, "misinfo/report_thanks.html", {"reference": None})
-            data = {k: v for k, v in form.cleaned_data.items() if k != "website"}
+            data = {k: v for k, v in form.cleaned_data.items() if k not in {"website", "attachment"}}
+            upload = form.cleaned_data.get("attachment")
+            if upload is not None:
+                data["attachment"] = (upload.read(), upload.name)
             try:
                 tip = actions.record_tip(None, channel=Tip.Channel.WEB, **data)
             except actions.Rejected as e:
@@ -506,4 +509,18 @@ def case_file(request, pk):
     case = _case(request, pk)
     response = HttpResponse(documents.case_file(case), content_type=documents.PDF)
     response["Content-Disposition"] = f'attachment; filename="ho-so-vu-viec-{case.pk}.pdf"'
+    return response
+
+
+@requires("misinfo.view")
+def tip_attachment(request, pk):
+    """The file sent with a tip, only ever as a download."""
+    tip = get_object_or_404(visible_to(request.user, Tip.objects.exclude(attachment="")), pk=pk)
+    content_type = "application/octet-stream" if tip.attachment_type == "text/html" else tip.attachment_type
+    ext = tip.attachment.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        tip.attachment.open("rb"), as_attachment=True, filename=f"tip-{tip.pk}.{ext}", content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -66,6 +66,7 @@ PAGES = {
     "misinfo:tip_create": MISINFO_TIP,
     "misinfo:email_import": MISINFO_HANDLE,
     "misinfo:tip_detail": MISINFO_VIEW,
+    "misinfo:tip_attachment": MISINFO_VIEW,
     "misinfo:tip_link": MISINFO_HANDLE,
     "misinfo:tip_new_claim": MISINFO_HANDLE,
     "misinfo:claim_list": MISINFO_VIEW,
@@ -204,6 +205,7 @@ def url_args(people):
     from misinfo.models import Case, Tip
 
     tip = Tip.objects.filter(org_unit__code="899").first()  # Rạch Giá: every district role here may see it
+    tip_with_file = Tip.objects.filter(org_unit__code="899").exclude(attachment="").first()
     case = Case.objects.filter(org_unit__code="899").first()
     referral = case.actions.get(kind="referral")
     evidence = case.evidence.exclude(file="").first()
@@ -212,6 +214,7 @@ def url_args(people):
         if name.startswith("misinfo:"):
             return {
                 "misinfo:tip_detail": {"pk": tip.pk},
+                "misinfo:tip_attachment": {"pk": tip_with_file.pk},
                 "misinfo:tip_link": {"pk": tip.pk},
                 "misinfo:tip_new_claim": {"pk": tip.pk},
                 "misinfo:claim_detail": {"pk": case.claim_id},

@@ -673,3 +673,22 @@ def test_a_50_mb_upload_is_refused_before_it_is_read(client, people):
     big = SimpleUploadedFile("big.png", PNG + b"\x00" * (50 * 2**20))
     response = client.post(reverse("misinfo:evidence_add", args=[case.pk]), {"file": big})
     assert response.status_code == 400 and "MB" in response.text and not case.evidence.exists()
+
+
+def test_a_citizen_can_send_a_screenshot_that_becomes_evidence_of_the_case(client, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"text": "Ảnh chụp bài đăng nói uống nước muối ấm diệt sạch virus corona trong cổ họng.", "website": ""}
+    bad = client.post(reverse("public:report"), {**data, "attachment": SimpleUploadedFile("a.png", b"MZ\x90\x00exe")})
+    assert bad.status_code == 400 and "PNG, JPEG" in bad.text
+    ok = client.post(reverse("public:report"), {**data, "attachment": SimpleUploadedFile("../anh.png", PNG)})
+    assert ok.status_code == 200
+    tip = Tip.objects.latest("pk")
+    assert tip.attachment_name == "anh.png" and tip.attachment_type == "image/png" and len(tip.attachment_sha256) == 64
+    inspector = people[Role.INSPECTOR]
+    claim = actions.new_claim(inspector, tip, data["text"])
+    case = actions.open_case(inspector, claim)
+    assert case.evidence.get().sha256 == tip.attachment_sha256
+    client.force_login(inspector)
+    download = client.get(reverse("misinfo:tip_attachment", args=[tip.pk]))
+    assert download["Content-Disposition"].startswith("attachment") and b"".join(download.streaming_content) == PNG
