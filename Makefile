@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The test run needs a secret key (production settings refuse to start without one) and plain
 # HTTP for the browser test against a local gunicorn.
-TEST_ENV := SECRET_KEY=test-only-not-secret HTTPS=0
+TEST_ENV := SECRET_KEY=test-only-not-secret MISINFO_KEY=dGVzdC1vbmx5LW5vdC1zZWNyZXQtLWtleS0tMzJieXQ= HTTPS=0
 PG_URL ?= postgres://postgres@127.0.0.1:5432/tincay
 PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/tincay_bench
 
@@ -34,15 +34,22 @@ var/secret_key:
 	@mkdir -p var
 	@umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
+# The key that encrypts who reported a tip (misinfo.crypto): its own, kept beside the database.
+var/misinfo_key: $(VENV)/.base
+	@mkdir -p var
+	@umask 077 && $(PY) -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
+
 # Migrate, collect static files and load the demo data into the SQLite database under var/.
-demo-data: $(VENV)/.base var/secret_key
+DEMO_ENV := SECRET_KEY_FILE=var/secret_key MISINFO_KEY_FILE=var/misinfo_key HTTPS=0
+
+demo-data: $(VENV)/.base var/secret_key var/misinfo_key
 	@scripts/system-deps demo
-	SECRET_KEY_FILE=var/secret_key HTTPS=0 $(PY) manage.py migrate --noinput -v 0
-	SECRET_KEY_FILE=var/secret_key HTTPS=0 $(PY) manage.py collectstatic --noinput -v 0
-	SECRET_KEY_FILE=var/secret_key HTTPS=0 $(PY) manage.py load_demo | tee var/demo-logins.txt
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	$(DEMO_ENV) $(PY) manage.py load_demo | tee var/demo-logins.txt
 
 demo: demo-data
-	SECRET_KEY_FILE=var/secret_key HTTPS=0 HOST=$(HOST) PORT=$(PORT) scripts/demo.sh
+	$(DEMO_ENV) HOST=$(HOST) PORT=$(PORT) scripts/demo.sh
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

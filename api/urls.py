@@ -453,7 +453,7 @@ class TipIn(Schema):
     channel: str = Field("district", max_length=12)
     text: str = Field(..., max_length=4000)
     url: str = Field("", max_length=1000)
-    org_unit_code: str | None = Field(None, max_length=16)
+    org_unit_code: str | None = Field(None, max_length=16, pattern=r"^[A-Za-z0-9_.-]{1,16}$")
     reporter_name: str = Field("", max_length=150)
     reporter_contact: str = Field("", max_length=200)
 
@@ -492,12 +492,12 @@ class ClaimOut(Schema):
 
     @staticmethod
     def resolve_case_state(obj):
-        case = getattr(obj, "case", None)
+        case = getattr(obj, "shown_case", None)
         return case.state if case else None
 
     @staticmethod
     def resolve_verdict(obj):
-        case = getattr(obj, "case", None)
+        case = getattr(obj, "shown_case", None)
         return (case.verdict or None) if case else None
 
 
@@ -563,6 +563,17 @@ def misinfo_tip_create(request, payload: TipIn):
         )
     except misinfo_actions.Rejected as exc:
         return _rejected(exc)
+    # A tip may match a claim the sender may not see (another district's): then the answer says
+    # only that it was linked, not to what.
+    visible = set(
+        visible_to(request.auth, Claim.objects.filter(pk__in=[tip.claim_id, tip.suggested_claim_id])).values_list(
+            "pk", flat=True
+        )
+    )
+    if tip.claim_id not in visible:
+        tip.claim_id = None
+    if tip.suggested_claim_id not in visible:
+        tip.suggested_claim_id, tip.match_score = None, None
     return Status(201, tip)
 
 
@@ -570,11 +581,16 @@ def misinfo_tip_create(request, payload: TipIn):
 @requires("misinfo.view")
 @paginate(Pagination)
 def misinfo_claims(request):
-    return (
+    claims = list(
         visible_to(request.auth, Claim.objects.select_related("org_unit", "case"))
         .annotate(n_tips=Count("tips"))
-        .order_by("-first_seen_at", "-pk")
+        .order_by("-first_seen_at", "-pk")[:5000]
     )
+    cases = set(visible_to(request.auth, Case.objects.all()).values_list("pk", flat=True))
+    for claim in claims:  # a district sees a province-wide claim, not the case the province runs on it
+        case = getattr(claim, "case", None)
+        claim.shown_case = case if case is not None and case.pk in cases else None
+    return claims
 
 
 def _public(func):

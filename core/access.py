@@ -68,6 +68,19 @@ PERMISSIONS: dict[str, frozenset] = {
     "misinfo.approve": frozenset({Role.LEADER}),
     # The provincial police liaison: referrals sent to the police, their acknowledgement and outcome.
     "misinfo.police": frozenset({Role.POLICE}),
+    # The desk's letters: whoever sees the desk, and the police for the referrals sent to them.
+    "misinfo.letter": frozenset(
+        {
+            Role.LEADER,
+            Role.INSPECTOR,
+            Role.ADMIN,
+            Role.FOCAL_POINT,
+            Role.DISTRICT_CULTURE,
+            Role.DISTRICT_BROADCAST,
+            Role.DISTRICT_STEERING,
+            Role.POLICE,
+        }
+    ),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.

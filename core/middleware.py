@@ -3,6 +3,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from .audit import current_ip
+from .clientip import client_ip
 
 
 class LanguageMiddleware:
@@ -34,7 +35,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

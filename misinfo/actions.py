@@ -34,6 +34,11 @@ TRANSITIONS = {
     C.CLOSED: {C.VERIFYING},  # reopened when the claim comes back with something new
 }
 MAX_TIP = 4000
+DISTRICT_CHANNELS = {
+    "district_culture": Tip.Channel.DISTRICT,
+    "district_broadcast": Tip.Channel.DISTRICT,
+    "district_steering": Tip.Channel.STEERING,
+}
 MIN_TIP = 10
 MAX_NAME = 150
 
@@ -102,8 +107,11 @@ def clean_tip(text, url, reporter_name, reporter_contact) -> dict:
             errors["url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
         else:
             out["url"] = url
-    for key, raw, limit in (("reporter_name", reporter_name, MAX_NAME), ("reporter_contact", reporter_contact, 200)):
-        value, error = check_text(raw or "", key)
+    for key, raw, limit, label in (
+        ("reporter_name", reporter_name, MAX_NAME, _("Name")),
+        ("reporter_contact", reporter_contact, 200, _("Phone or email")),
+    ):
+        value, error = check_text(raw or "", label)
         if error or len(value) > limit:
             errors[key] = error or _("At most %(n)d characters.") % {"n": limit}
         else:
@@ -132,6 +140,17 @@ def record_tip(
         raise Rejected({"channel": _("Unknown channel.")})
     if actor is not None and org_unit is not None and not can_see(actor, org_unit):
         raise PermissionDenied
+    own = DISTRICT_CHANNELS.get(getattr(actor, "role", None))
+    if own is not None:  # a district speaks for its own area, through its own channel
+        if channel != own:
+            raise Rejected(
+                {
+                    "channel": _("Your unit sends tips through the “%(channel)s” channel.")
+                    % {"channel": Tip.Channel(own).label}
+                }
+            )
+        if org_unit is None:
+            raise Rejected({"org_unit": _("Choose the district the tip is about.")})
     data = clean_tip(text, url, reporter_name, reporter_contact)
     kind = check_file(attachment[0], "attachment") if attachment is not None else None
     tip = Tip(channel=channel, org_unit=org_unit, text=data["text"], url=data["url"], submitted_by=_person(actor))
@@ -144,7 +163,7 @@ def record_tip(
     if best is not None:
         claim, match = best
         tip.match_score = match.score
-        if match.score >= settings.MISINFO_AUTO_LINK:
+        if match.score >= settings.MISINFO_AUTO_LINK and not match.negated:
             tip.claim, tip.match = claim, Tip.Match.AUTO
         else:
             tip.suggested_claim, tip.match = claim, Tip.Match.SUGGESTED
@@ -216,14 +235,21 @@ def open_case(actor, claim: Claim) -> Case:
 def change_state(actor, case: Case, to_state: str, note: str = "") -> Case:
     _require(actor, "misinfo.handle", case)
     case = Case.objects.select_for_update().get(pk=case.pk)
+    if to_state not in C.values:
+        raise Rejected({"state": _("Choose the state to move the case to.")})
     if to_state == C.VERDICT:
         raise Rejected({"state": _("Record the verdict with its explanation instead.")})
+    if to_state == C.CLOSED and case.actions.filter(state__in=[A.PLANNED, A.SENT, A.ACKNOWLEDGED]).exists():
+        raise Rejected({"state": _("Finish or cancel the case's open actions before closing it.")})
     note, error = check_text(note or "", _("Note"))
     if error:
         raise Rejected({"note": error})
     before = case.state
     _set_state(actor, case, to_state, note)
-    case.save(update_fields=["state"])
+    if to_state == C.VERIFYING and case.published_at:
+        # Verified again: the published verdict comes off the public site until approved anew.
+        case.published_at, case.approved_by = None, None
+    case.save(update_fields=["state", "published_at", "approved_by"])
     audit.record(actor, "misinfo.case_state", case, before={"state": before}, after={"state": to_state}, note=note)
     return case
 
@@ -257,7 +283,7 @@ def approve_verdict(actor, case: Case) -> Case:
     people who reported the claim and left an email are told. Never by the verdict's author."""
     _require(actor, "misinfo.approve", case)
     case = Case.objects.select_for_update().select_related("claim").get(pk=case.pk)
-    if not case.verdict:
+    if not case.verdict or case.state not in {C.VERDICT, C.ACTIONS, C.CLOSED}:
         raise Rejected({"__all__": _("There is no verdict to approve yet.")})
     if case.published_at:
         raise Rejected({"__all__": _("This verdict is already published.")})
@@ -272,30 +298,14 @@ def approve_verdict(actor, case: Case) -> Case:
     return case
 
 
-def _tell_reporters(case: Case) -> int:
-    from django.urls import reverse
+def _tell_reporters(case: Case) -> None:
+    """Queue the emails to the reporters of the claim. Only the case's id goes into the task queue:
+    the addresses are decrypted by the task, so they are never stored in clear."""
+    from core.tasks import enqueue_on_commit
 
-    from core.tasks import enqueue_on_commit, send_email
+    from .tasks import tell_reporters
 
-    emails = set()
-    for tip in case.claim.tips.exclude(reporter_contact_sealed=""):
-        contact = tip.reporter_contact
-        if "@" in contact and " " not in contact.strip():
-            emails.add(contact.strip())
-    link = settings.SITE_URL.rstrip("/") + reverse("public:verdict", args=[case.pk])
-    subject = _("Verdict on the information you reported")
-    body = _(
-        "You reported information that the Department of Information and Communications has now checked.\n\n"
-        "“%(claim)s”\n\nVerdict: %(verdict)s.\n%(explanation)s\n\nMore: %(link)s\n\nThank you."
-    ) % {
-        "claim": case.claim.statement,
-        "verdict": case.get_verdict_display(),
-        "explanation": case.explanation,
-        "link": link,
-    }
-    for email in sorted(emails):  # one message each: reporters never see one another
-        enqueue_on_commit(send_email, [email], subject, body)
-    return len(emails)
+    enqueue_on_commit(tell_reporters, case.pk)
 
 
 # --- Actions after the verdict ------------------------------------------------------------
@@ -317,6 +327,16 @@ FINES_VND = {
 SANCTION_BASIS = "Điều 101 Nghị định số 15/2020/NĐ-CP, được sửa đổi, bổ sung bởi Nghị định số 14/2022/NĐ-CP"
 
 
+def _is_web_link(url: str) -> bool:
+    parts = urlsplit(url)
+    return (
+        parts.scheme in {"http", "https"}
+        and bool(parts.hostname)
+        and len(url) <= 1000
+        and not any(c.isspace() for c in url)
+    )
+
+
 def _vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
@@ -331,7 +351,7 @@ def _check_action(kind: str, state: str, data: dict) -> dict:
         else:
             data[key] = value
     url = data.get("published_url") or ""
-    if url and (urlsplit(url).scheme not in {"http", "https"} or len(url) > 1000):
+    if url and not _is_web_link(url):
         errors["published_url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
     sent = state in {A.SENT, A.ACKNOWLEDGED, A.DONE}
     if kind in {CaseAction.Kind.REFERRAL, CaseAction.Kind.REBUTTAL, CaseAction.Kind.TAKEDOWN} and sent:
@@ -343,6 +363,8 @@ def _check_action(kind: str, state: str, data: dict) -> dict:
             errors["letter_date"] = _("The letter cannot be dated in the future.")
     if data.get("deadline") and data.get("letter_date") and data["deadline"] < data["letter_date"]:
         errors["deadline"] = _("The deadline cannot be before the letter.")
+    if kind == CaseAction.Kind.REFERRAL and state == A.DONE and not data.get("outcome"):
+        errors["outcome"] = _("Record the outcome of the referral.")
     if kind == CaseAction.Kind.REBUTTAL and state == A.DONE and not url:
         errors["published_url"] = _("Give the address where the rebuttal was published.")
     if kind == CaseAction.Kind.SANCTION:
@@ -508,9 +530,11 @@ def add_evidence(actor, case: Case, *, url="", data: bytes | None = None, filena
     from django.core.files.storage import default_storage
 
     _require(actor, "misinfo.handle", case)
+    if case.state == C.CLOSED:
+        raise Rejected({"__all__": _("The case is closed: reopen it to add evidence.")})
     errors = {}
     url = (url or "").strip()
-    if url and (urlsplit(url).scheme not in {"http", "https"} or len(url) > 1000 or any(c.isspace() for c in url)):
+    if url and not _is_web_link(url):
         errors["url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
     note, error = check_text(note or "", _("Note"))
     if error:
@@ -540,11 +564,16 @@ def add_evidence(actor, case: Case, *, url="", data: bytes | None = None, filena
         raise
     CustodyEvent.objects.create(evidence=evidence, actor=_person(actor), action=CustodyEvent.Action.CAPTURED)
     audit.record(actor, "misinfo.evidence", evidence, org_unit=case.org_unit, note=evidence.sha256)
+    referred = case.actions.filter(kind=CaseAction.Kind.REFERRAL).exclude(state__in=[A.PLANNED, A.CANCELLED])
+    if referred.exists():  # found after the referral: sealed as it is captured
+        seal_evidence(actor, case)
+        evidence.refresh_from_db()
     return evidence
 
 
 def record_download(actor, evidence: Evidence) -> None:
     CustodyEvent.objects.create(evidence=evidence, actor=_person(actor), action=CustodyEvent.Action.DOWNLOADED)
+    audit.record(actor, "misinfo.evidence_download", evidence, org_unit=evidence.case.org_unit)
 
 
 def seal_evidence(actor, case: Case) -> int:
@@ -554,4 +583,6 @@ def seal_evidence(actor, case: Case) -> int:
     Evidence.objects.filter(pk__in=[e.pk for e in pending]).update(sealed_at=now)
     for item in pending:
         CustodyEvent.objects.create(evidence=item, actor=_person(actor), action=CustodyEvent.Action.SEALED)
+    if pending:
+        audit.record(actor, "misinfo.evidence_seal", case, note=", ".join(e.sha256 or e.url for e in pending)[:1000])
     return len(pending)

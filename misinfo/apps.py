@@ -21,7 +21,12 @@ class MisinfoConfig(AppConfig):
                 "misinfo.publish": _("Verdict approved and published"),
                 "misinfo.action": _("Case action recorded"),
                 "misinfo.evidence": _("Evidence captured"),
+                "misinfo.evidence_download": _("Evidence downloaded"),
+                "misinfo.evidence_seal": _("Evidence sealed"),
+                "misinfo.reporter_view": _("Reporter's identity shown"),
             }
         )
         MODULES["misinfo"]["url"] = "misinfo:inbox"
         MODULES["misinfo"]["permission"] = "misinfo.view"
+
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -3,6 +3,7 @@ to the provincial police, and the requests for a rebuttal or a takedown."""
 
 from django.utils import timezone
 
+from core.access import can, visible_to
 from core.letterhead import letterhead
 from documents import official
 
@@ -29,10 +30,16 @@ def _d(date) -> str:
     return date.strftime("%d/%m/%Y")
 
 
-def action_letter(action: CaseAction) -> bytes:
+def _tips(claim, viewer):
+    """The claim's tips the reader may see (a district reads its own district's tips only)."""
+    tips = claim.tips.select_related("org_unit").order_by("received_at")
+    return list(tips if viewer is None or can(viewer, "misinfo.police") else visible_to(viewer, tips))
+
+
+def action_letter(action: CaseAction, viewer=None) -> bytes:
     case, claim = action.case, action.case.claim
     head = letterhead()
-    tips = list(claim.tips.order_by("received_at"))
+    tips = _tips(claim, viewer)
     to = action.recipient or ("Công an tỉnh" if action.kind == CaseAction.Kind.REFERRAL else "Quý cơ quan")
     by = f" trước ngày {_d(action.deadline)}" if action.deadline else ""
     verdict = case.get_verdict_display().lower() if case.verdict else "thông tin cần xác minh"
@@ -81,7 +88,7 @@ def _t(when) -> str:
     return timezone.localtime(when).strftime("%d/%m/%Y %H:%M")
 
 
-def case_file(case) -> bytes:
+def case_file(case, viewer=None) -> bytes:
     """The case file as PDF: the claim, the verdict, the timeline, the tips (never who reported
     them), the evidence with its hashes and the actions."""
     head = letterhead()

@@ -55,7 +55,6 @@ class PublicTipForm(forms.Form):
     website = forms.CharField(
         label=_("Leave this empty"),
         required=False,
-        max_length=200,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 

@@ -7,12 +7,14 @@ opened here (they can be captured as evidence on the case)."""
 import email
 import email.policy
 import email.utils
+import hashlib
 import html
 import re
 
 from django.utils.translation import gettext as _
 
 from . import actions
+from .models import Tip
 
 MAX_EML = 5 * 2**20
 TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
@@ -40,14 +42,23 @@ def tip_from_eml(actor, data: bytes):
         raise actions.Rejected({"file": _("The file is empty.")})
     if len(data) > MAX_EML:
         raise actions.Rejected({"file": _("The message is larger than %(mb)d MB.") % {"mb": MAX_EML // 2**20}})
-    message = email.message_from_bytes(data, policy=email.policy.default)
-    if not message.get("From") and not message.get("Subject"):
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        has_headers = bool(message.get("From") or message.get("Subject"))
+        sender = email.utils.parseaddr(str(message.get("From", "")))
+        subject = str(message.get("Subject", "")).strip()
+        message_id = str(message.get("Message-ID", "")).strip()[:255]
+        body, link = _text_of(message)
+    except Exception:  # the email package fails in many ways on broken headers and parts
+        raise actions.Rejected({"file": _("The message cannot be read: its headers or parts are damaged.")}) from None
+    if not has_headers:
         raise actions.Rejected({"file": _("This is not an email message (.eml): it has no sender and no subject.")})
-    sender = email.utils.parseaddr(str(message.get("From", "")))
-    subject = str(message.get("Subject", "")).strip()
-    body, link = _text_of(message)
+    source_id = message_id or "sha256:" + hashlib.sha256(data).hexdigest()
+    seen = Tip.objects.filter(source_id=source_id).values_list("pk", flat=True).first()
+    if seen:
+        raise actions.Rejected({"file": _("Already taken in as tip TG-%(n)06d.") % {"n": seen}})
     text = "\n".join(part for part in (subject, body) if part)[:4000]
-    return actions.record_tip(
+    tip = actions.record_tip(
         actor,
         channel="email",
         text=text,
@@ -55,3 +66,5 @@ def tip_from_eml(actor, data: bytes):
         reporter_name=sender[0][:150],
         reporter_contact=sender[1][:200],
     )
+    Tip.objects.filter(pk=tip.pk).update(source_id=source_id)
+    return tip

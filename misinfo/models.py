@@ -76,6 +76,9 @@ class Tip(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Where it came from, to take each email once (its Message-ID, or the hash of the file).
+    source_id = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
+    told_at = models.DateTimeField(null=True, blank=True, editable=False)  # reporter told the verdict
 
     scope = Scope(org_unit="org_unit")
 
@@ -168,7 +171,34 @@ class Case(models.Model):
     }
 
 
-class CaseEvent(models.Model):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Logs are written once: no bulk update or delete (status logs, chain of custody)."""
+
+    def update(self, **kwargs):
+        raise EvidenceIsSealed(_("This log is append-only."))
+
+    def delete(self):
+        raise EvidenceIsSealed(_("This log is append-only."))
+
+
+class AppendOnly(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise EvidenceIsSealed(_("This log is append-only."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise EvidenceIsSealed(_("This log is append-only."))
+
+
+class EvidenceIsSealed(Exception):
+    """Evidence and logs are append-only: once written they are never changed or removed."""
+
+
+class CaseEvent(AppendOnly):
     """The status log of a case: one row per change, server time."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
@@ -177,6 +207,8 @@ class CaseEvent(models.Model):
     from_state = models.CharField(max_length=10, choices=Case.State.choices)
     to_state = models.CharField(max_length=10, choices=Case.State.choices)
     note = models.TextField(blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
@@ -254,7 +286,7 @@ class CaseAction(models.Model):
         )
 
 
-class ActionEvent(models.Model):
+class ActionEvent(AppendOnly):
     action = models.ForeignKey(CaseAction, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -262,15 +294,13 @@ class ActionEvent(models.Model):
     to_state = models.CharField(max_length=12, choices=CaseAction.State.choices)
     note = models.TextField(blank=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
-
-
-class EvidenceIsSealed(Exception):
-    """Evidence is append-only: once captured it is never changed or removed."""
 
 
 class EvidenceQuerySet(models.QuerySet):
@@ -324,7 +354,7 @@ class Evidence(models.Model):
         raise EvidenceIsSealed(_("Evidence cannot be removed."))
 
 
-class CustodyEvent(models.Model):
+class CustodyEvent(AppendOnly):
     """The chain of custody: who captured, looked at, downloaded or sealed a piece of evidence."""
 
     class Action(models.TextChoices):
@@ -338,16 +368,10 @@ class CustodyEvent(models.Model):
     action = models.CharField(max_length=12, choices=Action.choices)
     note = models.CharField(max_length=255, blank=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise EvidenceIsSealed(_("The chain of custody is append-only."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise EvidenceIsSealed(_("The chain of custody is append-only."))

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +16,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import audit
 from core.access import can, public, requires, visible_to
+from core.clientip import limit_key
 from vntext import clean_query, fold
 
 from . import actions, documents
@@ -30,6 +33,16 @@ def _apply_errors(form, errors):
         form.add_error(name if name in form.fields else None, message)
 
 
+def _shown_claims(person, tips) -> None:
+    """Set `shown_claim` / `shown_suggestion` on each tip: the linked or suggested claim when the
+    viewer may see it (a district's tip may match another district's claim), else None."""
+    ids = {t.claim_id for t in tips} | {t.suggested_claim_id for t in tips}
+    visible = set(visible_to(person, Claim.objects.filter(pk__in=ids - {None})).values_list("pk", flat=True))
+    for t in tips:
+        t.shown_claim = t.claim if t.claim_id in visible else None
+        t.shown_suggestion = t.suggested_claim if t.suggested_claim_id in visible else None
+
+
 @requires("misinfo.view")
 def inbox(request):
     tips = visible_to(request.user, Tip.objects.select_related("org_unit", "claim", "suggested_claim"))
@@ -42,6 +55,7 @@ def inbox(request):
         words = q.split()
         tips = [t for t in tips[:2000] if all(w in fold(t.text) for w in map(fold, words))]
     page = Paginator(tips, PAGE_SIZE).get_page(request.GET.get("page"))
+    _shown_claims(request.user, page.object_list)
     counts = visible_to(request.user, Tip.objects.all()).aggregate(
         open=Count("pk", filter=Q(claim__isnull=True)), suggested=Count("pk", filter=Q(match=Tip.Match.SUGGESTED))
     )
@@ -78,6 +92,11 @@ def tip_create(request):
 def tip_detail(request, pk):
     tip = get_object_or_404(visible_to(request.user, Tip.objects.select_related("org_unit", "claim")), pk=pk)
     handle = can(request.user, "misinfo.handle")
+    _shown_claims(request.user, [tip])
+    show_reporter = can(request.user, "misinfo.reporter")
+    if show_reporter and (tip.reporter_name_sealed or tip.reporter_contact_sealed):
+        # Who reported is personal data: every time it is shown is on record.
+        audit.record(request.user, "misinfo.reporter_view", tip, org_unit=tip.org_unit)
     return render(
         request,
         "misinfo/tip_detail.html",
@@ -85,7 +104,7 @@ def tip_detail(request, pk):
             "tip": tip,
             "suggestions": actions.suggestions(tip.text) if handle and tip.claim_id is None else [],
             "can_handle": handle,
-            "show_reporter": can(request.user, "misinfo.reporter"),
+            "show_reporter": show_reporter,
         },
     )
 
@@ -132,6 +151,13 @@ def claim_list(request):
         words = [fold(w) for w in q.split()]
         claims = [c for c in claims[:2000] if all(w in fold(c.statement) for w in words)]
     page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = set(
+        visible_to(request.user, Case.objects.filter(claim__in=[c.pk for c in page.object_list])).values_list(
+            "pk", flat=True
+        )
+    )
+    for c in page.object_list:
+        c.shown_case = getattr(c, "case", None) if getattr(c, "case", None) and c.case.pk in cases else None
     return render(request, "misinfo/claim_list.html", {"page": page, "q": q})
 
 
@@ -139,7 +165,7 @@ def claim_list(request):
 def claim_detail(request, pk):
     claim = get_object_or_404(visible_to(request.user, Claim.objects.select_related("org_unit")), pk=pk)
     tips = visible_to(request.user, claim.tips.select_related("org_unit"))
-    case = Case.objects.filter(claim=claim).first()
+    case = visible_to(request.user, Case.objects.filter(claim=claim)).first()
     return render(
         request,
         "misinfo/claim_detail.html",
@@ -225,10 +251,6 @@ def case_verdict(request, pk):
 # --- The public form ----------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 @public
 def report(request):
     """Anyone may report false information. A honeypot field and a per-address hourly limit
@@ -236,9 +258,16 @@ def report(request):
     form = PublicTipForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        key = f"misinfo:public-tips:{_client_ip(request)}"
-        count = cache.get_or_set(key, 0, 3600)
-        if count >= settings.PUBLIC_TIPS_PER_HOUR:
+        # Counted before anything is stored, with an atomic increment, so parallel posts from one
+        # address cannot all slip under the limit; behind a proxy, per client, not per proxy.
+        key = f"misinfo:public-tips:{limit_key(request)}"
+        cache.add(key, 0, 3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, 3600)
+            count = 1
+        if count > settings.PUBLIC_TIPS_PER_HOUR:
             form.add_error(
                 None,
                 _(
@@ -248,8 +277,9 @@ def report(request):
             )
             status = 429
         elif form.is_valid():
-            if form.cleaned_data["website"]:  # a robot filled the hidden field: thank it, keep nothing
-                return render(request, "misinfo/report_thanks.html", {"reference": None})
+            if form.cleaned_data["website"]:
+                # A robot filled the hidden field: it sees what a person sees, and nothing is kept.
+                return render(request, "misinfo/report_thanks.html", {"reference": _fake_reference()})
             data = {k: v for k, v in form.cleaned_data.items() if k not in {"website", "attachment"}}
             upload = form.cleaned_data.get("attachment")
             if upload is not None:
@@ -259,14 +289,15 @@ def report(request):
             except actions.Rejected as e:
                 _apply_errors(form, e.errors)
             else:
-                try:
-                    cache.incr(key)
-                except ValueError:
-                    cache.set(key, 1, 3600)
                 return render(request, "misinfo/report_thanks.html", {"reference": f"TG-{tip.pk:06d}"})
         if form.errors and status == 200:
             status = 400
     return render(request, "misinfo/report.html", {"form": form}, status=status)
+
+
+def _fake_reference() -> str:
+    last = Tip.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return f"TG-{last + 1:06d}"
 
 
 @requires("misinfo.approve")
@@ -333,7 +364,9 @@ def claim_review(request, case: Case) -> str:
         "itemReviewed": {
             "@type": "Claim",
             "datePublished": case.claim.first_seen_at.date().isoformat(),
-            "appearance": [{"@type": "CreativeWork", "url": t.url} for t in case.claim.tips.exclude(url="")[:5]],
+            # Where the claim appeared: the links the inspector captured as evidence, never the links
+            # that came with tips (those are unchecked, and could point back at who reported).
+            "appearance": [{"@type": "CreativeWork", "url": e.url} for e in case.evidence.exclude(url="")[:5]],
         },
         "inLanguage": "vi",
     }
@@ -415,13 +448,19 @@ def referral_update(request, pk):
     return _update(request, action, form, reverse("misinfo:referrals"))
 
 
-@requires("misinfo.view")
+@requires("misinfo.letter")
 def action_letter(request, pk):
-    """The official letter of a referral or a request, as DOCX (Decree 30 layout)."""
-    action = _action(request, pk)
+    """The official letter of a referral or a request, as DOCX (Decree 30 layout). The police
+    liaison opens the letters of the referrals sent to the police."""
+    if can(request.user, "misinfo.police"):
+        action = get_object_or_404(
+            CaseAction.objects.filter(kind=CaseAction.Kind.REFERRAL).exclude(state=CaseAction.State.PLANNED), pk=pk
+        )
+    else:
+        action = _action(request, pk)
     if action.kind not in {CaseAction.Kind.REFERRAL, CaseAction.Kind.REBUTTAL, CaseAction.Kind.TAKEDOWN}:
         raise Http404
-    data = documents.action_letter(action)
+    data = documents.action_letter(action, request.user)
     response = HttpResponse(data, content_type=documents.DOCX)
     response["Content-Disposition"] = f'attachment; filename="cong-van-{action.kind}-{action.pk}.docx"'
     return response
@@ -488,16 +527,22 @@ def email_import(request):
         files = request.FILES.getlist("files")[:50]
         if not files:
             problems.append(_("Choose one or more .eml files."))
-        for upload in files:
-            name = actions._safe_name(upload.name)
-            if upload.size > mail.MAX_EML:
-                problems.append(_("%(file)s: larger than %(mb)d MB.") % {"file": name, "mb": mail.MAX_EML // 2**20})
-                continue
-            try:
-                created.append(mail.tip_from_eml(request.user, upload.read()))
-            except actions.Rejected as e:
-                problems.append(f"{name}: " + " ".join(str(v) for v in e.errors.values()))
-        if created and not problems:
+        # All or nothing: one bad message and no tip is kept, so the batch can be sent again whole.
+        with transaction.atomic():
+            for upload in files:
+                name = actions._safe_name(upload.name)
+                if upload.size > mail.MAX_EML:
+                    problems.append(_("%(file)s: larger than %(mb)d MB.") % {"file": name, "mb": mail.MAX_EML // 2**20})
+                    continue
+                try:
+                    with transaction.atomic():
+                        created.append(mail.tip_from_eml(request.user, upload.read()))
+                except actions.Rejected as e:
+                    problems.append(f"{name}: " + " ".join(str(v) for v in e.errors.values()))
+            if problems:
+                transaction.set_rollback(True)
+                created = []
+        if created:
             messages.success(request, _("%(n)d tips created from email.") % {"n": len(created)})
             return redirect("misinfo:inbox")
     return render(request, "misinfo/email_import.html", {"created": created, "problems": problems},
@@ -507,7 +552,7 @@ def email_import(request):
 @requires("misinfo.view")
 def case_file(request, pk):
     case = _case(request, pk)
-    response = HttpResponse(documents.case_file(case), content_type=documents.PDF)
+    response = HttpResponse(documents.case_file(case, request.user), content_type=documents.PDF)
     response["Content-Disposition"] = f'attachment; filename="ho-so-vu-viec-{case.pk}.pdf"'
     return response
 

@@ -137,16 +137,18 @@ def district_report(request, pk, code):
 def _district_misinfo(person, cycle, unit) -> list:
     """Claims of false information reported in the district during the period, for the
     "unusual information" part (DESIGN flow 4): [(claim, tips in the period, case or None)]."""
-    from misinfo.models import Case, Tip
+    from misinfo.models import Case, Claim, Tip
 
     tips = visible_to(person, Tip.objects.filter(
         org_unit__path__startswith=unit.path, claim__isnull=False,
         received_at__date__gte=cycle.period_start, received_at__date__lte=cycle.period_end,
     )).select_related("claim")  # fmt: skip
+    visible_claims = set(visible_to(person, Claim.objects.all()).values_list("pk", flat=True))
     found: dict[int, list] = {}
     for tip in tips:
-        found.setdefault(tip.claim_id, [tip.claim, 0, None])[1] += 1
-    for case in Case.objects.filter(claim_id__in=found):
+        if tip.claim_id in visible_claims:  # never another district's claim through a shared match
+            found.setdefault(tip.claim_id, [tip.claim, 0, None])[1] += 1
+    for case in visible_to(person, Case.objects.filter(claim_id__in=found)):
         found[case.claim_id][2] = case
     return [tuple(v) for v in found.values()]
 

@@ -235,13 +235,46 @@ def test_the_districts_weekly_report_shows_its_false_information_of_the_period(c
         people[Role.INSPECTOR],
         channel="hotline",
         org_unit=OrgUnit.objects.get(code=RG),
-        text="que test nhanh covid co tam ethylene oxide gay ung thu, ko nen test nhieu nha mn",
+        text="hit dau gio xanh 4 lan moi ngay, sau 10 ngay la khoi covid nha mn",
     )
     Tip.objects.filter(pk=tip.pk).update(received_at=timezone.now())
     client.force_login(people[Role.DISTRICT_CULTURE])
     page = client.get(reverse("reporting:district_report", args=[cycle.pk, RG]))
-    assert "Que xét nghiệm nhanh Covid-19 được tẩm chất ethylene oxide" in page.text
-    assert "Tin giả" in page.text  # the case's verdict
+    assert "Hít dầu gió xanh 4 lần mỗi ngày" in page.text
+    assert "Tin sai sự thật" in page.text  # the case's verdict
+
+
+def test_a_match_to_another_districts_claim_shows_nothing_of_it(client, people):
+    """A Rạch Giá tip that repeats a Hòn Đất claim joins it, but Rạch Giá sees neither the claim
+    nor its case: not in the inbox, the tip page, the API answer or the weekly report."""
+    from reporting.models import ReportCycle
+
+    other = Claim.objects.get(statement__startswith="Que xét nghiệm nhanh")
+    assert other.org_unit.code != RG
+    culture = people[Role.DISTRICT_CULTURE]
+    tip = actions.record_tip(
+        culture,
+        channel="district",
+        org_unit=OrgUnit.objects.get(code=RG),
+        text="que test nhanh covid co tam ethylene oxide gay ung thu, ko nen test nhieu nha mn",
+    )
+    assert tip.claim == other  # the desk sees one claim
+    Tip.objects.filter(pk=tip.pk).update(received_at=timezone.now())
+    client.force_login(culture)
+    cycle = ReportCycle.objects.filter(kind="weekly").order_by("-due_at").first()
+    for url in (
+        reverse("misinfo:inbox") + "?show=all",
+        reverse("misinfo:tip_detail", args=[tip.pk]),
+        reverse("reporting:district_report", args=[cycle.pk, RG]),
+    ):
+        assert "ethylene oxide gây ung thư" not in client.get(url).text, url
+    answer = client.post(
+        "/api/v1/misinfo/tips",
+        {"channel": "district", "org_unit_code": RG, "text": "que test nhanh tam ethylene oxide gay ung thu do mn"},
+        content_type="application/json",
+        headers=_token(culture),
+    )
+    assert answer.status_code == 201 and answer.json()["claim_id"] is None
 
 
 def _verdict_case(people, text="Xông hơi bằng sả chanh mỗi ngày diệt sạch virus corona trong phổi."):
@@ -362,7 +395,7 @@ def test_referral_to_the_police_from_letter_to_outcome(client, people):
     assert referral.state == "done" and referral.acknowledged_at and "xử phạt" in referral.outcome
     assert list(referral.events.values_list("to_state", flat=True)) == ["sent", "acknowledged", "done"]
     letter = client.get(reverse("misinfo:action_letter", args=[referral.pk]))
-    assert letter.status_code == 403  # the police see referrals on their page, not the desk
+    assert letter.status_code == 200  # the police open the letter of a referral sent to them
     client.force_login(inspector)
     letter = client.get(reverse("misinfo:action_letter", args=[referral.pk]))
     import io
@@ -574,10 +607,18 @@ def test_forwarded_emails_become_tips(client, people):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(people[Role.INSPECTOR])
+    before = Tip.objects.count()
     files = [SimpleUploadedFile("tin.eml", EML), SimpleUploadedFile("rong.eml", b"")]
     response = client.post(reverse("misinfo:email_import"), {"files": files})
     assert response.status_code == 400 and "rong.eml" in response.text  # the empty one is named
-    tip = Tip.objects.latest("pk")
+    assert Tip.objects.count() == before  # all or nothing
+    response = client.post(reverse("misinfo:email_import"), {"files": [SimpleUploadedFile("tin.eml", EML)]})
+    assert response.status_code == 302 and Tip.objects.count() == before + 1
+    again = client.post(reverse("misinfo:email_import"), {"files": [SimpleUploadedFile("lai.eml", EML)]})
+    assert again.status_code == 400 and "TG-" in again.text and Tip.objects.count() == before + 1
+    damaged = SimpleUploadedFile("hong.eml", b"From: =?utf-8?q??=\r\nSubject: x\r\n\r\nTin don dai du de gui di")
+    assert client.post(reverse("misinfo:email_import"), {"files": [damaged]}).status_code in {302, 400}
+    tip = Tip.objects.get(channel="email", text__startswith="Tin đồn trên Zalo")
     assert tip.channel == "email" and tip.reporter_contact == "binh@example.com"
     assert tip.reporter_name == "Nguyễn Văn Bình" and tip.url == "https://zalo.me/g/abc"
     assert "Tin đồn trên Zalo" in tip.text and "alert" not in tip.text and tip.match == "auto"
@@ -692,3 +733,128 @@ def test_a_citizen_can_send_a_screenshot_that_becomes_evidence_of_the_case(clien
     client.force_login(inspector)
     download = client.get(reverse("misinfo:tip_attachment", args=[tip.pk]))
     assert download["Content-Disposition"].startswith("attachment") and b"".join(download.streaming_content) == PNG
+
+
+# --- Found in review ------------------------------------------------------------------------
+
+
+def test_a_withdrawn_verdict_cannot_be_published_and_a_reopened_one_comes_off(people, client):
+    inspector, leader = people[Role.INSPECTOR], people[Role.LEADER]
+    case = _verdict_case(people)
+    actions.change_state(inspector, case, Case.State.VERIFYING)
+    with pytest.raises(actions.Rejected):
+        actions.approve_verdict(leader, Case.objects.get(pk=case.pk))
+    case = actions.record_verdict(
+        inspector, case, "false", "Sở Y tế khẳng định xông hơi không diệt được virus trong phổi."
+    )
+    case = actions.approve_verdict(leader, case)
+    actions.change_state(inspector, case, Case.State.VERIFYING, "Có thông tin mới")
+    case.refresh_from_db()
+    assert case.published_at is None and client.get(reverse("public:verdict", args=[case.pk])).status_code == 404
+
+
+def test_reporters_are_told_once_and_their_address_never_waits_in_the_queue(
+    people, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from misinfo.tasks import tell_reporters
+
+    case = _verdict_case(people)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = actions.approve_verdict(people[Role.LEADER], case)
+    queued = DBTaskResult.objects.latest("enqueued_at")
+    assert "nguoidan@example.com" not in str(queued.args_kwargs)
+    assert tell_reporters.call(case.pk) == 1 and tell_reporters.call(case.pk) == 0  # told once
+    assert mailoutbox[-1].to == ["nguoidan@example.com"]
+
+
+def test_a_district_cannot_pose_as_another_channel_or_leave_out_its_area(people):
+    steering = people[Role.DISTRICT_STEERING]
+    with pytest.raises(actions.Rejected) as e:
+        actions.record_tip(
+            steering, channel="web", org_unit=OrgUnit.objects.get(code=RG), text="Tin đồn đủ dài để gửi đi"
+        )
+    assert "channel" in e.value.errors
+    with pytest.raises(actions.Rejected) as e:
+        actions.record_tip(steering, channel="steering", text="Tin đồn đủ dài để gửi đi")
+    assert "org_unit" in e.value.errors
+
+
+def test_evidence_after_a_referral_is_sealed_at_capture_and_closed_cases_take_none(people):
+    import datetime
+
+    inspector = people[Role.INSPECTOR]
+    case = _verdict_case(people)
+    referral = actions.add_action(
+        inspector,
+        case,
+        "referral",
+        state="sent",
+        recipient="Công an tỉnh",
+        letter_number="8/STTTT-TTra",
+        letter_date=datetime.date.today(),
+    )
+    late = actions.add_evidence(inspector, case, url="https://facebook.com/p/2")
+    assert late.sealed_at is not None
+    with pytest.raises(actions.Rejected):
+        actions.change_state(inspector, case, Case.State.CLOSED)  # the referral is still open
+    with pytest.raises(actions.Rejected) as e:
+        actions.update_action(inspector, referral, "done")
+    assert "outcome" in e.value.errors
+    actions.update_action(inspector, referral, "done", outcome="Công an đã xử lý.")
+    actions.change_state(inspector, case, Case.State.CLOSED)
+    with pytest.raises(actions.Rejected):
+        actions.add_evidence(inspector, Case.objects.get(pk=case.pk), url="https://facebook.com/p/3")
+
+
+@pytest.mark.parametrize("url", ["http://", "https://a b", "https:///x", "javascript://x"])
+def test_broken_published_links_are_refused(people, url):
+    case = _verdict_case(people)
+    with pytest.raises(actions.Rejected) as e:
+        actions.add_action(people[Role.INSPECTOR], case, "rebuttal", published_url=url)
+    assert "published_url" in e.value.errors
+
+
+def test_logs_are_append_only(people):
+    from misinfo.models import CaseEvent, CustodyEvent, EvidenceIsSealed
+
+    case = _verdict_case(people)
+    actions.add_evidence(people[Role.INSPECTOR], case, url="https://facebook.com/p/4")
+    for queryset in (CaseEvent.objects.filter(case=case), CustodyEvent.objects.filter(evidence__case=case)):
+        with pytest.raises(EvidenceIsSealed):
+            queryset.update(note="x")
+        with pytest.raises(EvidenceIsSealed):
+            queryset.delete()
+    event = CaseEvent.objects.filter(case=case).first()
+    event.note = "x"
+    with pytest.raises(EvidenceIsSealed):
+        event.save()
+
+
+def test_sealing_downloads_and_reveals_of_reporters_are_audited(client, people):
+    import datetime
+
+    case = _verdict_case(people)
+    tip = case.claim.tips.get()
+    client.force_login(people[Role.INSPECTOR])
+    client.get(reverse("misinfo:tip_detail", args=[tip.pk]))
+    item = actions.add_evidence(people[Role.INSPECTOR], case, data=PNG, filename="a.png")
+    client.get(reverse("misinfo:evidence_download", args=[item.pk]))
+    actions.add_action(
+        people[Role.INSPECTOR],
+        case,
+        "referral",
+        state="sent",
+        recipient="Công an tỉnh",
+        letter_number="9/STTTT-TTra",
+        letter_date=datetime.date.today(),
+    )
+    done = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"misinfo.reporter_view", "misinfo.evidence_download", "misinfo.evidence_seal"} <= done
+
+
+def test_a_robot_that_fills_the_honeypot_sees_what_a_person_sees(client):
+    before = Tip.objects.count()
+    response = client.post(reverse("public:report"), {"text": "Tin đồn đủ dài để gửi đi nhé", "website": "x" * 500})
+    assert response.status_code == 200 and "TG-" in response.text and Tip.objects.count() == before

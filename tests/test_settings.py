@@ -59,9 +59,18 @@ def test_check_deploy_is_clean_in_production(tmp_path):
         # Production sends real mail: without a server, check --deploy refuses the file backend.
         "EMAIL_HOST": "smtp.example.vn",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "MISINFO_KEY": "Wm9YcE5yQk1XcjB4c1lFSGh6bFl2d3VxS2JjZFlhQ2c=",
     }
     result = manage("check", "--deploy", "--fail-level", "WARNING", env_extra=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_reporters_key_must_be_valid_and_should_be_set_in_production(tmp_path):
+    base = {"SECRET_KEY": "p" * 20 + "Q9-z" * 12, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    bad = manage("check", env_extra={**base, "MISINFO_KEY": "not-a-key"})
+    assert bad.returncode != 0 and "misinfo.E001" in bad.stderr + bad.stdout
+    unset = manage("check", env_extra=base)
+    assert "misinfo.W001" in unset.stderr + unset.stdout
 
 
 def test_defaults():

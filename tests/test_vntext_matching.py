@@ -58,3 +58,18 @@ def test_a_match_says_which_words_it_shares():
     best = matcher.match("que test nhanh co tam ethylen oxide gay ung thu do mn")[0]
     assert {"que", "nhanh", "ethylene", "oxide", "ung"} <= set(best.shared)  # "ethylen" is a typo of it
     assert matcher.match("") == [] and Matcher({}).match("anything") == []
+
+
+def test_corrections_and_official_news_are_flagged_not_linked():
+    claims = {row["id"]: row["text"] for row in csv.DictReader((DATA / "claims.csv").open(encoding="utf-8"))}
+    matcher = Matcher(claims)
+    for text in (
+        "Bộ Y tế: hàng hóa, bưu kiện từ Trung Quốc không mang virus corona, nhận hàng không bị lây",
+        "Sở Y tế bác bỏ thông tin que xét nghiệm tẩm ethylene oxide gây ung thư: không có chuyện này",
+    ):
+        assert matcher.match(text, limit=1)[0].negated, text
+    # A chatty "ko nên" is not a correction, and "chữa" (cure) folds like "chưa" (not yet).
+    assert not matcher.match("que test nhanh covid co tam ethylene oxide gay ung thu do, ko nen test nhieu", 1)[
+        0
+    ].negated
+    assert not matcher.match("Chị bán rau chỉ cách chữa covid: hít dầu gió xanh bốn lần một ngày", 1)[0].negated

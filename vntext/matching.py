@@ -68,11 +68,29 @@ def content_tokens(text: str) -> list[str]:
     return [t for t in tokens(text) if t not in STOPWORDS]
 
 
+# How a correction reads (folded): a text that rebuts the claim, or says "not" right before one of
+# the claim's own words ("không mang virus"), is likely the answer to the rumour, not the rumour;
+# it is never linked without a person looking. A chatty "ko nên" or "ko phải" is not that.
+REBUTTALS = ("bac bo", "tin gia", "sai su that", "khong dung su that", "khong co chuyen", "bia dat", "cai chinh",
+             "dinh chinh", "khong he")  # fmt: skip
+NOT_WORDS = {"khong", "chang"}  # not "chua": folded, "chưa" (not yet) is "chữa" (to cure)
+
+
+def negates(text_tokens: list[str], claim_tokens: list[str]) -> bool:
+    text, claim = " " + " ".join(text_tokens) + " ", " " + " ".join(claim_tokens) + " "
+    if any(f" {phrase} " in text and f" {phrase} " not in claim for phrase in REBUTTALS):
+        return True
+    claim_words = {w for w in claim_tokens if w not in STOPWORDS}
+    denied_in_claim = {b for a, b in pairwise(claim_tokens) if a in NOT_WORDS}
+    return any(a in NOT_WORDS and b in claim_words and b not in denied_in_claim for a, b in pairwise(text_tokens))
+
+
 @dataclass
 class Match:
     claim_id: object
     score: float
     shared: list[str] = field(default_factory=list)  # the claim's words found in the text
+    negated: bool = False  # the text denies what the claim says (a rebuttal, official news)
 
 
 class Matcher:
@@ -80,6 +98,7 @@ class Matcher:
 
     def __init__(self, claims: dict):
         self.claims = {cid: content_tokens(text) for cid, text in claims.items()}
+        self.claim_tokens = {cid: tokens(text) for cid, text in claims.items()}
         df: dict[str, int] = {}
         for words in self.claims.values():
             for word in set(words):
@@ -108,11 +127,12 @@ class Matcher:
         return 0.6 * hit / total + 0.4 * phrase, shared
 
     def match(self, text: str, limit: int = 3, minimum: float = 0.0) -> list[Match]:
-        words = content_tokens(text)
+        all_words = tokens(text)
+        words = [t for t in all_words if t not in STOPWORDS]
         found = []
         for cid, claim_words in self.claims.items():
             score, shared = self.score(claim_words, words)
             if score > minimum:
-                found.append(Match(cid, round(score, 3), shared))
+                found.append(Match(cid, round(score, 3), shared, negates(all_words, self.claim_tokens[cid])))
         found.sort(key=lambda m: -m.score)
         return found[:limit]
