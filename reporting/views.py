@@ -118,11 +118,22 @@ def district_report(request, pk, code):
     for sub in subs:
         sub.status = consolidation.status_of(sub, cycle.due_at, now)
         sections.append(_section_context(request, sub))
+    misinfo = _district_misinfo(request.user, cycle, unit)
     return render(
         request,
         "reporting/district_report.html",
         {
-            "misinfo": _district_misinfo(request.user, cycle, unit),
+            "misinfo": misinfo,
+            "misinfo_text": "\n".join(
+                _("False information in the area: “%(claim)s” (%(n)d tips%(verdict)s).")
+                % {
+                    "claim": claim.statement,
+                    "n": n,
+                    "verdict": f"; {case.get_verdict_display()}" if case and case.verdict else "",
+                }
+                for claim, n, case in misinfo
+            ),
+            "can_fill": any(s["editable"] for s in sections),
             "perms_misinfo": can(request.user, "misinfo.view"),
             "cycle": cycle,
             "unit": unit,

@@ -858,3 +858,20 @@ def test_a_robot_that_fills_the_honeypot_sees_what_a_person_sees(client):
     before = Tip.objects.count()
     response = client.post(reverse("public:report"), {"text": "Tin đồn đủ dài để gửi đi nhé", "website": "x" * 500})
     assert response.status_code == 200 and "TG-" in response.text and Tip.objects.count() == before
+
+
+def test_the_unit_can_put_its_false_information_into_the_unusual_part(client, people):
+    from reporting.models import ReportCycle
+
+    cycle = ReportCycle.objects.filter(kind="weekly").order_by("-due_at").first()
+    tip = actions.record_tip(
+        people[Role.INSPECTOR],
+        channel="hotline",
+        org_unit=OrgUnit.objects.get(code=RG),
+        text="hit dau gio xanh 4 lan moi ngay, sau 10 ngay la khoi covid nha mn",
+    )
+    Tip.objects.filter(pk=tip.pk).update(received_at=timezone.now())
+    client.force_login(people[Role.DISTRICT_CULTURE])
+    page = client.get(reverse("reporting:district_report", args=[cycle.pk, RG]))
+    assert 'data-insert-unusual="Thông tin sai sự thật trên địa bàn: “Hít dầu gió xanh' in page.text
+    assert "data-unusual" in page.text  # the field it goes into
