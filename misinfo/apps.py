@@ -29,4 +29,20 @@ class MisinfoConfig(AppConfig):
         MODULES["misinfo"]["url"] = "misinfo:inbox"
         MODULES["misinfo"]["permission"] = "misinfo.view"
 
+        from core import scheduler
+
         from . import checks  # noqa: F401  (registers the system checks)
+
+        scheduler.register("misinfo.mailbox", self.fetch_mail)
+
+    @staticmethod
+    def fetch_mail(now) -> int:
+        """Every tick: the unread messages of the desk's mailbox, when one is configured."""
+        from django.conf import settings
+
+        from . import mail
+
+        if not settings.MISINFO_IMAP_URL:
+            return 0
+        tips, _problems = mail.fetch_imap(settings.MISINFO_IMAP_URL)
+        return len(tips)

@@ -4,6 +4,7 @@ reporter's contact (encrypted like every reporter's), the subject and the plain 
 the first link as its URL. HTML-only messages are reduced to their text; attachments are not
 opened here (they can be captured as evidence on the case)."""
 
+import contextlib
 import email
 import email.policy
 import email.utils
@@ -68,3 +69,44 @@ def tip_from_eml(actor, data: bytes):
     )
     Tip.objects.filter(pk=tip.pk).update(source_id=source_id)
     return tip
+
+
+def fetch_imap(url: str, limit: int = 200) -> tuple[list, list]:
+    """Take the unread messages of the desk's mailbox as tips: imaps://user:password@host/Folder
+    (imap:// only on a trusted network). A message becomes one tip (once, by its Message-ID) and
+    is then marked read; one that cannot be read is marked read and flagged, and reported, so it
+    is not tried again and again. Returns (tips, problems)."""
+    import imaplib
+    import ssl
+    from urllib.parse import unquote, urlsplit
+
+    from django.db import transaction
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"imap", "imaps"} or not parts.hostname or not parts.username:
+        raise ValueError("MISINFO_IMAP_URL must look like imaps://user:password@host/INBOX")
+    folder = unquote(parts.path.lstrip("/")) or "INBOX"
+    if parts.scheme == "imaps":
+        client = imaplib.IMAP4_SSL(parts.hostname, parts.port or 993, ssl_context=ssl.create_default_context(),
+                                   timeout=30)  # fmt: skip
+    else:
+        client = imaplib.IMAP4(parts.hostname, parts.port or 143, timeout=30)
+    tips, problems = [], []
+    try:
+        client.login(unquote(parts.username), unquote(parts.password or ""))
+        client.select(folder)
+        _typ, found = client.search(None, "UNSEEN")
+        for number in found[0].split()[:limit]:
+            _typ, fetched = client.fetch(number, "(BODY.PEEK[])")
+            data = fetched[0][1] if fetched and isinstance(fetched[0], tuple) else b""
+            try:
+                with transaction.atomic():
+                    tips.append(tip_from_eml(None, data))
+            except actions.Rejected as e:
+                problems.append(f"#{number.decode()}: " + " ".join(str(v) for v in e.errors.values()))
+                client.store(number, "+FLAGS", "\\Flagged")
+            client.store(number, "+FLAGS", "\\Seen")
+    finally:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
+            client.logout()
+    return tips, problems

@@ -69,7 +69,7 @@ def test_reporters_key_must_be_valid_and_should_be_set_in_production(tmp_path):
     base = {"SECRET_KEY": "p" * 20 + "Q9-z" * 12, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
     bad = manage("check", env_extra={**base, "MISINFO_KEY": "not-a-key"})
     assert bad.returncode != 0 and "misinfo.E001" in bad.stderr + bad.stdout
-    unset = manage("check", env_extra=base)
+    unset = manage("check", env_extra=base, drop={"MISINFO_KEY", "MISINFO_KEY_FILE"})
     assert "misinfo.W001" in unset.stderr + unset.stdout
 
 

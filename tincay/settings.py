@@ -321,5 +321,8 @@ MISINFO_AUTO_LINK = env_int("MISINFO_AUTO_LINK_PERCENT", 55) / 100
 MISINFO_SUGGEST = env_int("MISINFO_SUGGEST_PERCENT", 40) / 100
 # The public report form: at most this many tips per client address per hour.
 PUBLIC_TIPS_PER_HOUR = env_int("PUBLIC_TIPS_PER_HOUR", 10)
+# The desk's mailbox, read by `manage.py fetch_tip_mail` and the scheduler:
+# imaps://user:password@host/INBOX (the password may come from MISINFO_IMAP_URL_FILE).
+MISINFO_IMAP_URL = env_secret("MISINFO_IMAP_URL")
 # Evidence files (screenshots, saved pages, PDF): at most this size each.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 20) * 2**20
