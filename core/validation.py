@@ -4,6 +4,7 @@ person can read. Messages are in the request's language and name the field."""
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 MAX_TEXT = 4000
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -30,3 +31,8 @@ def check_text(raw, label: str):
             "length": len(text),
         }
     return text, None
+
+
+# Django's own form fields refuse NUL with this message, which Django's Vietnamese catalogue does
+# not translate; our catalogue (LOCALE_PATHS comes first) does.
+gettext_noop("Null characters are not allowed.")

@@ -875,3 +875,8 @@ def test_the_unit_can_put_its_false_information_into_the_unusual_part(client, pe
     page = client.get(reverse("reporting:district_report", args=[cycle.pk, RG]))
     assert 'data-insert-unusual="Thông tin sai sự thật trên địa bàn: “Hít dầu gió xanh' in page.text
     assert "data-unusual" in page.text  # the field it goes into
+
+
+def test_a_nul_byte_in_a_form_gets_a_vietnamese_message(client):
+    response = client.post(reverse("public:report"), {"text": "Tin đồn có \x00 ký tự rỗng ở giữa", "website": ""})
+    assert response.status_code == 400 and "ký tự rỗng (NUL)" in response.text
