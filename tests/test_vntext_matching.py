@@ -73,3 +73,25 @@ def test_corrections_and_official_news_are_flagged_not_linked():
         0
     ].negated
     assert not matcher.match("Chị bán rau chỉ cách chữa covid: hít dầu gió xanh bốn lần một ngày", 1)[0].negated
+
+
+def test_the_index_finds_what_scoring_every_claim_would_find():
+    """With 3,000 look-alike claims in the way, the inverted index returns the same best claim
+    as scoring every claim (the candidates it skips could not have won)."""
+    import random
+
+    from vntext.matching import STOPWORDS, tokens
+
+    rng = random.Random(7)  # noqa: S311 (test data, not secrets)
+    claims = {row["id"]: row["text"] for row in csv.DictReader((DATA / "claims.csv").open(encoding="utf-8"))}
+    words = sorted({w for text in claims.values() for w in text.split()})
+    for i in range(3000):
+        claims[f"N{i}"] = " ".join(rng.choice(words) for _ in range(rng.randint(6, 12)))
+    matcher = Matcher(claims)
+    for line in (DATA / "posts.jsonl").open(encoding="utf-8"):
+        text = json.loads(line)["text"]
+        words_of_post = [t for t in tokens(text) if t not in STOPWORDS]
+        brute = max((matcher.score(cw, words_of_post)[0], cid) for cid, cw in matcher.claims.items())
+        best = (matcher.match(text, 1) or [None])[0]
+        if brute[0] >= 0.4:  # every match that could be suggested
+            assert best is not None and best.score == round(brute[0], 3), text

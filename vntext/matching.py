@@ -12,6 +12,7 @@ Scores are 0…1. The caller sets two thresholds (auto-link and suggest); `Match
 claim's words found in the text, to show why.
 """
 
+import heapq
 import math
 import re
 from dataclasses import dataclass, field
@@ -94,7 +95,16 @@ class Match:
 
 
 class Matcher:
-    """Built once from the known claims ({id: text}); `match` is then cheap per text."""
+    """Built once from the known claims ({id: text}); `match` is then cheap per text.
+
+    With thousands of claims, a text is not scored against each of them: an inverted index from
+    each word to the claims that have it gives the candidates (claims sharing enough of their
+    weight with the text), and only those are scored in full."""
+
+    # Words in more than this share of the claims ("covid", "virus") find too many candidates and
+    # weigh little: they count in the score, not in the search for candidates.
+    COMMON = 0.2
+    MAX_CANDIDATES = 60
 
     def __init__(self, claims: dict):
         self.claims = {cid: content_tokens(text) for cid, text in claims.items()}
@@ -105,6 +115,18 @@ class Matcher:
                 df[word] = df.get(word, 0) + 1
         n = max(len(self.claims), 1)
         self.idf = {word: math.log(1 + n / (count + 0.5)) for word, count in df.items()}
+        self.total = {cid: sum(self.idf[w] for w in words) or 1.0 for cid, words in self.claims.items()}
+        common = max(self.COMMON * n, 2)
+        self.postings: dict[str, list] = {}
+        for cid, words in self.claims.items():
+            for word in set(words):
+                if df[word] <= common:
+                    self.postings.setdefault(word, []).append(cid)
+        # Long words, for the typos the score forgives: their 4-letter prefixes find them too.
+        self.prefixes: dict[str, set] = {}
+        for word in self.postings:
+            if len(word) >= 6:
+                self.prefixes.setdefault(word[:4], set()).add(word)
 
     def score(self, claim_words: list[str], text_words: list[str]) -> tuple[float, list[str]]:
         if not claim_words or not text_words:
@@ -126,13 +148,36 @@ class Matcher:
         phrase = sum(1 for p in pairs if p in text_pairs) / len(pairs) if pairs else 0.0
         return 0.6 * hit / total + 0.4 * phrase, shared
 
+    RETRIEVAL_WORDS = 12
+
+    def candidates(self, words: list[str]) -> list:
+        """Claims that share enough weight with the text to be worth scoring, best first. Only
+        the text's rarest words look for candidates: they carry the claim; the others would
+        only make every claim a candidate."""
+        weight: dict = {}
+        distinct = set(words)
+        known = sorted((w for w in distinct if w in self.postings), key=lambda w: -self.idf[w])
+        # Words the claims do not have may be typos of words they have ("ethylen").
+        typos = [
+            w for word in distinct if word not in self.postings and len(word) >= 6
+            for w in self.prefixes.get(word[:4], ()) if fuzz.ratio(w, word) >= 85
+        ]  # fmt: skip
+        for word in known[: self.RETRIEVAL_WORDS] + typos[:5]:
+            idf = self.idf[word]
+            for cid in self.postings[word]:
+                weight[cid] = weight.get(cid, 0.0) + idf
+        ranked = heapq.nlargest(self.MAX_CANDIDATES, weight, key=lambda cid: weight[cid] / self.total[cid])
+        return [cid for cid in ranked if weight[cid] / self.total[cid] >= 0.15]
+
     def match(self, text: str, limit: int = 3, minimum: float = 0.0) -> list[Match]:
         all_words = tokens(text)
         words = [t for t in all_words if t not in STOPWORDS]
         found = []
-        for cid, claim_words in self.claims.items():
-            score, shared = self.score(claim_words, words)
+        for cid in self.candidates(words):
+            score, shared = self.score(self.claims[cid], words)
             if score > minimum:
-                found.append(Match(cid, round(score, 3), shared, negates(all_words, self.claim_tokens[cid])))
+                found.append(Match(cid, round(score, 3), shared))
         found.sort(key=lambda m: -m.score)
+        for match in found[:limit]:  # only for what is returned: it costs a pass over the text
+            match.negated = negates(all_words, self.claim_tokens[match.claim_id])
         return found[:limit]
