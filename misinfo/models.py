@@ -19,6 +19,8 @@ class Claim(models.Model):
     """A statement that circulates, said once: every tip that repeats it points here."""
 
     statement = models.TextField(_("statement"))
+    # The id a claim has in an imported list (manage.py import_claims): re-imports update it.
+    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
     org_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "documents",
     "reporting",
     "misinfo",
+    "listening",
     "api",
 ]
 

@@ -1,0 +1,65 @@
+"""The command-line contract of the matcher (keep it stable):
+
+    manage.py screen --input POSTS.jsonl --output RESULTS.jsonl [--save] [--source NAME]
+
+Each input line is {"id": ..., "text": ...} (other keys ignored). Each output line, in input
+order, is {"id", "match", "level", "score", "candidates"}; `match` is the best claim's external
+id (or "C<pk>" for a claim without one) when its score reaches the suggest threshold. A line that
+cannot be read gives {"id": <id or null>, "match": null, "level": null, "score": 0.0,
+"candidates": [], "error": "..."} and the run goes on. Without --save the database is not
+changed; with --save the posts are stored (once per id) and alerts raised (once per post).
+"""
+
+import json
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from listening import screening
+from listening.models import Source
+
+
+class Command(BaseCommand):
+    help = "Screen posts (JSON lines) against the known claims."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--input", required=True, help="posts, one JSON object per line ('-' for stdin)")
+        parser.add_argument("--output", required=True, help="results, one JSON object per line ('-' for stdout)")
+        parser.add_argument("--save", action="store_true", help="store the posts and their alerts")
+        parser.add_argument("--source", default="Dòng lệnh", help="source name for --save")
+
+    def handle(self, *args, input, output, save=False, source="Dòng lệnh", **options):
+        try:
+            reader = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
+            writer = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as e:
+            raise CommandError(f"{e.filename}: {e.strerror}") from None
+        matcher, keys = screening.build_matcher()
+        target = Source.objects.get_or_create(name=source, defaults={"kind": Source.Kind.CLI})[0] if save else None
+        started, count, errors = time.perf_counter(), 0, 0
+        try:
+            for number, raw in enumerate(reader, 1):
+                line = raw.decode("utf-8", "replace").strip()
+                if not line:
+                    continue
+                count += 1
+                post_id, text, error = screening.parse_line(line, number)
+                if error:
+                    errors += 1
+                    self.stderr.write(error)
+                    result = {"id": post_id, "match": None, "level": None, "score": 0.0, "candidates": [],
+                              "error": error}  # fmt: skip
+                else:
+                    found_result, found = screening.screen(matcher, keys, text)
+                    result = {"id": post_id, **found_result}
+                    if target is not None:
+                        screening.save(target, post_id, text, found, found_result["level"])
+                writer.write(json.dumps(result, ensure_ascii=False) + "\n")
+        finally:
+            if reader is not sys.stdin.buffer:
+                reader.close()
+            if writer is not sys.stdout:
+                writer.close()
+        elapsed = time.perf_counter() - started
+        self.stderr.write(f"{count} posts screened in {elapsed:.1f} s, {errors} lines with errors")

@@ -1,0 +1,88 @@
+"""Social listening: posts from sources (API push, exports of listening tools, feeds, the
+command line), and the alerts raised when a post repeats a known claim. A post is stored once
+per source (its id at the source), and alerted at most once."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import OrgUnit, Scope
+from misinfo.models import Claim
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        API = "api", _("API push")
+        CSV = "csv", _("Export of a listening tool")
+        RSS = "rss", _("News feed (RSS/Atom)")
+        CLI = "cli", _("Command line")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_fetch_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self):
+        return self.name
+
+
+class Post(models.Model):
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="posts")
+    external_id = models.CharField(_("id at the source"), max_length=200)
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    text = models.TextField(_("text"))
+    reactions = models.PositiveIntegerField(_("reactions"), default=0)
+    comments = models.PositiveIntegerField(_("comments"), default=0)
+    shares = models.PositiveIntegerField(_("shares"), default=0)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts")
+
+    scope = Scope(org_unit="org_unit")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="one_post_per_source_id")]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+
+    def __str__(self):
+        return self.text[:80]
+
+    @property
+    def reach(self) -> int:
+        return self.reactions + self.comments + self.shares
+
+
+class Alert(models.Model):
+    class Level(models.TextChoices):
+        AUTO = "auto", _("Repeats a known claim")
+        SUGGEST = "suggest", _("May repeat a known claim")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        DISMISSED = "dismissed", _("Dismissed")
+        ATTACHED = "attached", _("Attached to a case")
+        TIPPED = "tipped", _("Sent to the desk")
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="alert")  # never alerted twice
+    claim = models.ForeignKey(Claim, on_delete=models.SET_NULL, null=True, related_name="alerts")
+    score = models.FloatField(_("similarity"))
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    scope = Scope(org_unit="post__org_unit")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+
+    def __str__(self):
+        return f"{self.get_level_display()}: {self.post}"

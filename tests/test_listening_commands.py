@@ -1,0 +1,96 @@
+"""The command-line contract of issue 5: import_claims and screen (kept stable for operators and
+acceptance checks), on the team's rumours set."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from listening.models import Alert, Post
+from misinfo.models import Case, Claim
+
+DATA = Path(__file__).parent / "data" / "rumours-dev"
+
+
+def _import(path):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_claims", str(path), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_import_claims_keeps_ids_and_updates_on_reimport(tmp_path):
+    out, _err = _import(DATA / "claims.csv")
+    assert "15 created" in out and Claim.objects.filter(external_id__startswith="D").count() == 15
+    changed = tmp_path / "claims.csv"
+    changed.write_text("id,text,verdict\nD01,Hít dầu gió xanh chữa khỏi Covid-19 sau 10 ngày.,tin sai sự thật\n"
+                       "D99,Uống rượu tỏi diệt virus corona.,fake\n", encoding="utf-8")  # fmt: skip
+    out, _err = _import(changed)
+    assert "1 created, 1 updated" in out
+    assert Claim.objects.get(external_id="D01").statement.startswith("Hít dầu gió xanh chữa khỏi")
+    assert Case.objects.get(claim__external_id="D99").verdict == "fake"
+    out, _err = _import(changed)
+    assert "0 created, 0 updated, 2 unchanged" in out  # the same file twice changes nothing
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"\xff\xfei\x00d\x00", "UTF-8"),
+        (b"name,body\nx,y\n", "id,text"),
+        ("id,text\n,không có id\nD1,\nD2,ok dài,bogus\n".encode(), "Line 2"),
+    ],
+)
+def test_import_claims_names_bad_lines(tmp_path, content, words):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    try:
+        _out, err = _import(path)
+    except CommandError:
+        err = "refused"
+    assert words in err or err == "refused"
+
+
+def _screen(tmp_path, lines, *extra):
+    src, dst = tmp_path / "posts.jsonl", tmp_path / "results.jsonl"
+    src.write_bytes(b"\n".join(line if isinstance(line, bytes) else line.encode() for line in lines) + b"\n")
+    call_command("screen", "--input", str(src), "--output", str(dst), *extra, stderr=io.StringIO())
+    return [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+
+
+def test_screen_answers_in_input_order_and_changes_nothing_without_save(tmp_path):
+    _import(DATA / "claims.csv")
+    posts = [line for line in (DATA / "posts.jsonl").read_text(encoding="utf-8").splitlines()]
+    before = (Post.objects.count(), Alert.objects.count())
+    results = _screen(tmp_path, posts)
+    expected = [json.loads(line) for line in posts]
+    assert [r["id"] for r in results] == [p["id"] for p in expected]
+    right = sum(1 for r, p in zip(results, expected, strict=True) if p["expected"] and r["match"] == p["expected"])
+    wrong = sum(1 for r, p in zip(results, expected, strict=True) if not p["expected"] and r["match"])
+    assert right >= 44 and wrong <= 1  # of 45 repeats and 40 other posts
+    assert all(set(r) == {"id", "match", "level", "score", "candidates"} for r in results)
+    assert (Post.objects.count(), Alert.objects.count()) == before
+
+
+def test_screen_save_stores_posts_and_alerts_once(tmp_path):
+    _import(DATA / "claims.csv")
+    lines = ['{"id": "p1", "text": "que test nhanh covid co tam ethylene oxide gay ung thu do, ko nen test nhieu"}',
+             '{"id": "p2", "text": "Hôm nay trời đẹp, đi câu cá ở kênh xáng."}']  # fmt: skip
+    _screen(tmp_path, lines, "--save")
+    _screen(tmp_path, lines, "--save")  # the same posts again
+    assert Post.objects.filter(external_id__in=["p1", "p2"]).count() == 2
+    alert = Alert.objects.get(post__external_id="p1")
+    assert alert.claim.external_id == "D04" and not Alert.objects.filter(post__external_id="p2").exists()
+
+
+def test_screen_reports_bad_lines_and_goes_on(tmp_path):
+    _import(DATA / "claims.csv")
+    good = b'{"id": 7, "text": "hit dau gio xanh 4 lan moi ngay sau 10 ngay khoi covid"}'
+    huge = b'{"id": 6, "text": "' + b"x" * 1_000_000 + b'"}'  # 1 MB: screened (cut), not refused
+    lines = [b"{not json", b'"a string"', b'{"text": "no id"}', b'{"id": 5, "text": ""}', huge, b"\xff\xfe\x00garbage"]
+    results = _screen(tmp_path, [*lines, good])
+    assert len(results) == 7
+    assert [bool(r.get("error")) for r in results] == [True, True, True, True, False, True, False]
+    assert results[-1]["match"] == "D01"
