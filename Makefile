@@ -72,6 +72,7 @@ messages: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m scripts.bench
 	$(TEST_ENV) PG_URL=$(PG_BENCH_URL) $(PY) -m scripts.bench_reporting
+	$(TEST_ENV) $(PY) -m scripts.bench_matcher
 
 clean:
 	rm -rf var/static .pytest_cache .ruff_cache

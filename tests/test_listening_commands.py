@@ -40,7 +40,7 @@ def test_import_claims_keeps_ids_and_updates_on_reimport(tmp_path):
     [
         (b"\xff\xfei\x00d\x00", "UTF-8"),
         (b"name,body\nx,y\n", "id,text"),
-        ("id,text\n,không có id\nD1,\nD2,ok dài,bogus\n".encode(), "Line 2"),
+        ("id,text\n,không có id\nD1,\nD2,ok dài,bogus\n".encode(), "Dòng 2"),
     ],
 )
 def test_import_claims_names_bad_lines(tmp_path, content, words):

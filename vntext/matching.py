@@ -128,10 +128,12 @@ class Matcher:
             if len(word) >= 6:
                 self.prefixes.setdefault(word[:4], set()).add(word)
 
-    def score(self, claim_words: list[str], text_words: list[str]) -> tuple[float, list[str]]:
+    def score(self, claim_words: list[str], text_words: list[str], _text=None) -> tuple[float, list[str]]:
+        """0…1: the claim's IDF-weighted words found in the text (a typo of a long word counts
+        0.8), and its consecutive pairs found in the same order."""
         if not claim_words or not text_words:
             return 0.0, []
-        present = set(text_words)
+        present, text_pairs, long_words = _text or self._prepare(text_words)
         total = hit = 0.0
         shared = []
         for word in claim_words:
@@ -140,13 +142,18 @@ class Matcher:
             if word in present:
                 hit += weight
                 shared.append(word)
-            elif len(word) >= 6 and process.extractOne(word, present, scorer=fuzz.ratio, score_cutoff=85):
+            elif len(word) >= 6 and long_words and process.extractOne(word, long_words, scorer=fuzz.ratio,
+                                                                     score_cutoff=85):  # fmt: skip
                 hit += 0.8 * weight  # a typo of the word
                 shared.append(word)
         pairs = list(pairwise(claim_words))
-        text_pairs = set(pairwise(text_words))
         phrase = sum(1 for p in pairs if p in text_pairs) / len(pairs) if pairs else 0.0
         return 0.6 * hit / total + 0.4 * phrase, shared
+
+    @staticmethod
+    def _prepare(text_words: list[str]):
+        present = set(text_words)
+        return present, set(pairwise(text_words)), [w for w in present if len(w) >= 5]
 
     RETRIEVAL_WORDS = 12
 
@@ -173,8 +180,9 @@ class Matcher:
         all_words = tokens(text)
         words = [t for t in all_words if t not in STOPWORDS]
         found = []
+        prepared = self._prepare(words)
         for cid in self.candidates(words):
-            score, shared = self.score(self.claims[cid], words)
+            score, shared = self.score(self.claims[cid], words, prepared)
             if score > minimum:
                 found.append(Match(cid, round(score, 3), shared))
         found.sort(key=lambda m: -m.score)
