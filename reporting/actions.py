@@ -53,6 +53,26 @@ class Outcome:
     changed: list = field(default_factory=list)
 
 
+def _person(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _mark_submitted(submission: Submission, actor, when) -> None:
+    """The submission in force: its time decides "on time" (DHIS2's completion date)."""
+    submission.submitted_at = when
+    submission.first_submitted_at = submission.first_submitted_at or when
+    submission.submitted_by = _person(actor)
+    submission.return_reason = ""
+
+
+def _save(submission: Submission, when=None) -> None:
+    """Save with the version moved on, so a page showing an older version cannot overwrite it."""
+    submission.updated_at = when or timezone.now()
+    submission.version = F("version") + 1
+    submission.save()
+    submission.refresh_from_db(fields=["version"])
+
+
 def fields_of(submission: Submission) -> list[FormField]:
     return list(submission.section.fields.all())
 
@@ -87,7 +107,7 @@ def _set_state(actor, submission: Submission, to_state: str, reason: str = "") -
     if from_state != to_state:
         SubmissionEvent.objects.create(
             submission=submission,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor=_person(actor),
             from_state=from_state,
             to_state=to_state,
             reason=reason,
@@ -146,7 +166,7 @@ def _record_changes(actor, submission, new_values: dict, reason: str) -> list[st
                     old=submission.values.get(code),
                     new=new_values[code],
                     reason=reason,
-                    actor=actor if getattr(actor, "is_authenticated", False) else None,
+                    actor=_person(actor),
                 )
                 for code in changed
             ]
@@ -178,10 +198,7 @@ def save_draft(
     submission.total = validation.total_of(fields, values)
     submission.nothing_to_report = False
     _set_state(actor, submission, S.DRAFT)
-    submission.updated_at = timezone.now()
-    submission.version = F("version") + 1
-    submission.save()
-    submission.refresh_from_db(fields=["version"])
+    _save(submission)
     return Outcome(submission, validation.outliers(submission, fields, values))
 
 
@@ -221,16 +238,9 @@ def submit(
     submission.nothing_to_report = False
     _set_state(actor, submission, S.SUBMITTED, reason)
     if resubmitting:
-        # The time that counts for "on time" is that of the submission in force (DHIS2's
-        # completion date): a returned section submitted again after the deadline is late.
-        submission.submitted_at = now
-        submission.submitted_by = actor if getattr(actor, "is_authenticated", False) else None
-        submission.first_submitted_at = submission.first_submitted_at or now
-        submission.return_reason = ""
-    submission.updated_at = now
-    submission.version = F("version") + 1
-    submission.save()
-    submission.refresh_from_db(fields=["version"])
+        # A returned section submitted again after the deadline is late.
+        _mark_submitted(submission, actor, now)
+    _save(submission, now)
     audit.record(
         actor,
         "report.submit" if resubmitting else "report.amend",
@@ -257,14 +267,8 @@ def nothing_to_report(actor, submission: Submission, *, reason: str = "") -> Out
     submission.values, submission.comments, submission.total = values, {}, 0
     submission.nothing_to_report = True
     _set_state(actor, submission, S.SUBMITTED, reason)
-    submission.submitted_at = now
-    submission.first_submitted_at = submission.first_submitted_at or now
-    submission.submitted_by = actor if getattr(actor, "is_authenticated", False) else None
-    submission.return_reason = ""
-    submission.updated_at = now
-    submission.version = F("version") + 1
-    submission.save()
-    submission.refresh_from_db(fields=["version"])
+    _mark_submitted(submission, actor, now)
+    _save(submission, now)
     audit.record(actor, "report.nothing", submission, note=reason)
     return Outcome(submission)
 
@@ -397,7 +401,7 @@ def open_adhoc_cycle(
         period_start=period_start,
         period_end=period_end,
         due_at=due_at,
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_by=_person(actor),
     )
     count = _freeze(cycle)
     if not count:
@@ -434,14 +438,8 @@ def record_imported(
     submission.nothing_to_report = nothing
     _set_state(actor, submission, S.SUBMITTED, note)
     if resubmitting:
-        submission.submitted_at = submitted_at
-        submission.first_submitted_at = submission.first_submitted_at or submitted_at
-        submission.submitted_by = actor if getattr(actor, "is_authenticated", False) else None
-        submission.return_reason = ""
-    submission.updated_at = timezone.now()
-    submission.version = F("version") + 1
-    submission.save()
-    submission.refresh_from_db(fields=["version"])
+        _mark_submitted(submission, actor, submitted_at)
+    _save(submission)
     audit.record(
         actor,
         "report.submit" if resubmitting else "report.amend",
