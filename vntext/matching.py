@@ -1,4 +1,4 @@
-"""Matching informal Vietnamese text to known claims (pure Python, no Django).
+"""Matching informal Vietnamese text to known claims (no Django; rapidfuzz and numpy).
 
 A post or a tip is compared with each known claim by how much of the claim's *content* it
 contains: the claim's words are weighted by rarity among the known claims (IDF: "covid" or
@@ -12,12 +12,12 @@ Scores are 0…1. The caller sets two thresholds (auto-link and suggest); `Match
 claim's words found in the text, to show why.
 """
 
-import heapq
 import math
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from . import fold
@@ -104,7 +104,7 @@ class Matcher:
     # Words in more than this share of the claims ("covid", "virus") find too many candidates and
     # weigh little: they count in the score, not in the search for candidates.
     COMMON = 0.2
-    MAX_CANDIDATES = 60
+    MAX_CANDIDATES = 40
 
     def __init__(self, claims: dict):
         self.claims = {cid: content_tokens(text) for cid, text in claims.items()}
@@ -117,11 +117,16 @@ class Matcher:
         self.idf = {word: math.log(1 + n / (count + 0.5)) for word, count in df.items()}
         self.total = {cid: sum(self.idf[w] for w in words) or 1.0 for cid, words in self.claims.items()}
         common = max(self.COMMON * n, 2)
-        self.postings: dict[str, list] = {}
+        # Claims by position, so the search for candidates adds weights into one array per text.
+        self.ids = list(self.claims)
+        position = {cid: i for i, cid in enumerate(self.ids)}
+        self.totals = np.array([self.total[cid] for cid in self.ids], dtype=np.float64)
+        lists: dict[str, list] = {}
         for cid, words in self.claims.items():
             for word in set(words):
                 if df[word] <= common:
-                    self.postings.setdefault(word, []).append(cid)
+                    lists.setdefault(word, []).append(position[cid])
+        self.postings = {word: np.array(found, dtype=np.int32) for word, found in lists.items()}
         # Long words, for the typos the score forgives: their 4-letter prefixes find them too.
         self.prefixes: dict[str, set] = {}
         for word in self.postings:
@@ -161,7 +166,6 @@ class Matcher:
         """Claims that share enough weight with the text to be worth scoring, best first. Only
         the text's rarest words look for candidates: they carry the claim; the others would
         only make every claim a candidate."""
-        weight: dict = {}
         distinct = set(words)
         known = sorted((w for w in distinct if w in self.postings), key=lambda w: -self.idf[w])
         # Words the claims do not have may be typos of words they have ("ethylen").
@@ -169,12 +173,17 @@ class Matcher:
             w for word in distinct if word not in self.postings and len(word) >= 6
             for w in self.prefixes.get(word[:4], ()) if fuzz.ratio(w, word) >= 85
         ]  # fmt: skip
-        for word in known[: self.RETRIEVAL_WORDS] + typos[:5]:
-            idf = self.idf[word]
-            for cid in self.postings[word]:
-                weight[cid] = weight.get(cid, 0.0) + idf
-        ranked = heapq.nlargest(self.MAX_CANDIDATES, weight, key=lambda cid: weight[cid] / self.total[cid])
-        return [cid for cid in ranked if weight[cid] / self.total[cid] >= 0.15]
+        words_used = known[: self.RETRIEVAL_WORDS] + typos[:5]
+        if not words_used:
+            return []
+        weight = np.zeros(len(self.ids))
+        for word in words_used:
+            weight[self.postings[word]] += self.idf[word]
+        ratio = weight / self.totals
+        k = min(self.MAX_CANDIDATES, len(ratio))
+        top = np.argpartition(-ratio, k - 1)[:k]
+        top = top[np.argsort(-ratio[top], kind="stable")]
+        return [self.ids[i] for i in top if ratio[i] >= 0.15]
 
     def match(self, text: str, limit: int = 3, minimum: float = 0.0) -> list[Match]:
         all_words = tokens(text)
