@@ -617,3 +617,29 @@ def misinfo_referral(request, action_id: int, payload: ReferralIn):
     except misinfo_actions.Rejected as exc:
         return _rejected(exc)
     return Status(200, action)
+
+
+# --- Social listening ---------------------------------------------------------------------
+
+from listening import ingest as listening_ingest  # noqa: E402
+from listening.models import Source  # noqa: E402
+
+
+class IngestOut(Schema):
+    received: int
+    stored: int
+    duplicates: int
+    alerts: int
+    errors: list[dict]
+
+
+@api.post("/listening/posts", response={200: IngestOut, 413: dict, 422: dict}, url_name="listening_push")
+@requires("listening.push")
+def listening_push(request, source: str = Query(..., min_length=1, max_length=120)):
+    """Posts from a listening tool, as JSON lines (Content-Type: application/x-ndjson), at most
+    10,000 a request: {"id", "text", "url", "author", "published_at", "reactions", "comments",
+    "shares"}. Stored once per id at the source; good lines are kept, bad ones reported."""
+    if "\x00" in source or not source.strip():
+        return Status(422, {"detail": _("Give the source's name."), "errors": {"source": _("Give the source's name.")}})
+    target, _created = Source.objects.get_or_create(name=source.strip(), defaults={"kind": Source.Kind.API})
+    return Status(200, listening_ingest.ingest(target, request.body))

@@ -81,6 +81,8 @@ PERMISSIONS: dict[str, frozenset] = {
             Role.POLICE,
         }
     ),
+    # Social listening: the tools that push posts use an inspector's or an administrator's token.
+    "listening.push": frozenset({Role.INSPECTOR, Role.ADMIN}),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.

@@ -133,6 +133,7 @@ API = {
     "GET /misinfo/claims": MISINFO_VIEW,
     "GET /verdicts": EVERYONE,  # and anonymous: see test_public_api_needs_no_token
     "PATCH /misinfo/referrals/{action_id}": {R.POLICE},
+    "POST /listening/posts": {R.INSPECTOR, R.ADMIN},
 }
 # Bodies for the routes that take one (a valid body, so the answer is about access alone).
 API_BODIES = {
@@ -140,6 +141,7 @@ API_BODIES = {
     "POST /reports/sections/{section_id}/nothing": {},
     "POST /misinfo/tips": {"channel": "district", "text": "Tin đồn thử nghiệm đủ dài cho kiểm tra quyền."},
     "PATCH /misinfo/referrals/{action_id}": {"state": "done", "outcome": "Đã xử lý."},
+    "POST /listening/posts": {"id": "m1", "text": "Bài đăng thử quyền truy cập."},  # one JSON line
 }
 
 
@@ -310,6 +312,8 @@ def test_role_can_call_exactly_its_api_routes(client, people, role):
         path = path.replace("{code}", person.org_unit.code).replace("{cycle_id}", str(cycle.pk))
         path = path.replace("{section_id}", str(own.pk))
         path = path.replace("{action_id}", str(referral.pk))
+        if route == "POST /listening/posts":
+            path += "?source=matrix"
         body = API_BODIES.get(route)
         if route == "POST /misinfo/tips":  # a district speaks for its own area through its own channel
             from misinfo.actions import DISTRICT_CHANNELS

@@ -94,3 +94,52 @@ def test_screen_reports_bad_lines_and_goes_on(tmp_path):
     assert len(results) == 7
     assert [bool(r.get("error")) for r in results] == [True, True, True, True, False, True, False]
     assert results[-1]["match"] == "D01"
+
+
+# --- API push -------------------------------------------------------------------------------
+
+
+def _push(client, person, body: bytes, source="Công cụ theo dõi A"):
+    from core.models import ApiToken
+
+    key = ApiToken.issue(person, "tool")[1]
+    return client.generic("POST", f"/api/v1/listening/posts?source={source}", body,
+                          content_type="application/x-ndjson", headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+
+
+def test_a_tool_pushes_posts_once_and_alerts_are_raised(client, people):
+    from core.roles import Role
+
+    _import(DATA / "claims.csv")
+    lines = [json.dumps({"id": p["id"], "text": p["text"], "reactions": 12, "shares": 3}, ensure_ascii=False)
+             for p in map(json.loads, (DATA / "posts.jsonl").read_text(encoding="utf-8").splitlines())]  # fmt: skip
+    body = "\n".join(lines).encode()
+    first = _push(client, people[Role.INSPECTOR], body).json()
+    assert first["received"] == 85 and first["stored"] == 85 and first["errors"] == []
+    assert 44 <= first["alerts"] <= 46  # the repeats (and at most one other post)
+    again = _push(client, people[Role.INSPECTOR], body).json()
+    assert again["stored"] == 0 and again["duplicates"] == 85 and again["alerts"] == 0
+    assert Post.objects.filter(source__name="Công cụ theo dõi A").count() == 85
+    assert Post.objects.get(source__name="Công cụ theo dõi A", external_id="d0003").reach == 15
+
+
+def test_a_push_keeps_good_lines_and_names_the_bad_ones(client, people):
+    from core.roles import Role
+
+    body = b"\n".join([
+        b'{"id": "a", "text": "Tin tot"}', b"{broken", b'{"id": "b"}', b'{"id": "c", "text": "x", "reactions": -1}',
+        b'{"id": "d", "text": "y", "published_at": "hom qua"}', b'{"id": "e", "text": "z", "url": "javascript:1"}',
+        b"\xff\xfe\x00\x00", b'{"id": "a", "text": "Tin tot"}',
+    ])  # fmt: skip
+    result = _push(client, people[Role.INSPECTOR], body).json()
+    assert result["stored"] == 1 and result["duplicates"] == 1
+    assert [e["line"] for e in result["errors"]] == [2, 3, 4, 5, 6, 7]
+    assert all(e["error"].startswith("Dòng") for e in result["errors"])
+
+
+def test_a_push_of_more_than_10000_posts_stops_there(client, people):
+    from core.roles import Role
+
+    body = b"\n".join(b'{"id": "%d", "text": "bai %d"}' % (i, i) for i in range(10_001))
+    result = _push(client, people[Role.ADMIN], body, source="Lon").json()
+    assert result["stored"] == 10_000 and result["errors"][-1]["line"] == 10_001
