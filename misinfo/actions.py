@@ -102,11 +102,10 @@ def clean_tip(text, url, reporter_name, reporter_contact) -> dict:
     if url is None or len(url) > 1000:
         errors["url"] = _("Give a link of at most 1000 characters.")
     elif url:
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or any(c.isspace() for c in url):
-            errors["url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
-        else:
+        if _is_web_link(url):
             out["url"] = url
+        else:
+            errors["url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
     for key, raw, limit, label in (
         ("reporter_name", reporter_name, MAX_NAME, _("Name")),
         ("reporter_contact", reporter_contact, 200, _("Phone or email")),

@@ -71,6 +71,29 @@ def tip_from_eml(actor, data: bytes):
     return tip
 
 
+def import_messages(actor, uploads) -> tuple[list, list]:
+    """Uploaded .eml files as tips, all or nothing: one bad message and no tip is kept, so the
+    batch can be sent again whole. Returns (tips, problems naming each file)."""
+    from django.db import transaction
+
+    tips, problems = [], []
+    with transaction.atomic():
+        for upload in uploads:
+            name = actions._safe_name(upload.name)
+            if upload.size > MAX_EML:
+                problems.append(_("%(file)s: larger than %(mb)d MB.") % {"file": name, "mb": MAX_EML // 2**20})
+                continue
+            try:
+                with transaction.atomic():
+                    tips.append(tip_from_eml(actor, upload.read()))
+            except actions.Rejected as e:
+                problems.append(f"{name}: " + " ".join(str(v) for v in e.errors.values()))
+        if problems:
+            transaction.set_rollback(True)
+            tips = []
+    return tips, problems
+
+
 def fetch_imap(url: str, limit: int = 200) -> tuple[list, list]:
     """Take the unread messages of the desk's mailbox as tips: imaps://user:password@host/Folder
     (imap:// only on a trusted network). A message becomes one tip (once, by its Message-ID) and

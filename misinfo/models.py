@@ -183,9 +183,20 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise EvidenceIsSealed(_("This log is append-only."))
 
 
+class EvidenceIsSealed(Exception):
+    """Evidence and logs are append-only: once written they are never changed or removed."""
+
+
 class AppendOnly(models.Model):
+    """A log row: written once, in time order; no update or delete, one by one or in bulk."""
+
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         abstract = True
+        ordering = ["at", "pk"]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -196,27 +207,25 @@ class AppendOnly(models.Model):
         raise EvidenceIsSealed(_("This log is append-only."))
 
 
-class EvidenceIsSealed(Exception):
-    """Evidence and logs are append-only: once written they are never changed or removed."""
+class StateLog(AppendOnly):
+    """A status log: who moved something from one state to the next, when, with a note."""
 
-
-class CaseEvent(AppendOnly):
-    """The status log of a case: one row per change, server time."""
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    from_state = models.CharField(max_length=10, choices=Case.State.choices)
-    to_state = models.CharField(max_length=10, choices=Case.State.choices)
     note = models.TextField(blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(AppendOnly.Meta):
+        abstract = True
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
+
+
+class CaseEvent(StateLog):
+    """The status log of a case: one row per change, server time."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=10, choices=Case.State.choices)
+    to_state = models.CharField(max_length=10, choices=Case.State.choices)
 
 
 class CaseAction(models.Model):
@@ -288,21 +297,10 @@ class CaseAction(models.Model):
         )
 
 
-class ActionEvent(AppendOnly):
+class ActionEvent(StateLog):
     action = models.ForeignKey(CaseAction, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     from_state = models.CharField(max_length=12, choices=CaseAction.State.choices)
     to_state = models.CharField(max_length=12, choices=CaseAction.State.choices)
-    note = models.TextField(blank=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.from_state} → {self.to_state}"
 
 
 class EvidenceQuerySet(models.QuerySet):
@@ -365,15 +363,9 @@ class CustodyEvent(AppendOnly):
         SEALED = "sealed", _("Sealed")
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="custody")
-    at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(max_length=12, choices=Action.choices)
     note = models.CharField(max_length=255, blank=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.action} {self.at:%Y-%m-%d %H:%M}"

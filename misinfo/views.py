@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -497,17 +496,7 @@ def evidence_download(request, pk):
     if not evidence.file:
         raise Http404
     actions.record_download(request.user, evidence)
-    content_type = "application/octet-stream" if evidence.content_type == "text/html" else evidence.content_type
-    ext = evidence.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=f"evidence-{evidence.pk}-{evidence.sha256[:12]}.{ext}",
-        content_type=content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return _as_download(evidence.file, evidence.content_type, f"evidence-{evidence.pk}-{evidence.sha256[:12]}")
 
 
 @requires("misinfo.view")
@@ -527,21 +516,8 @@ def email_import(request):
         files = request.FILES.getlist("files")[:50]
         if not files:
             problems.append(_("Choose one or more .eml files."))
-        # All or nothing: one bad message and no tip is kept, so the batch can be sent again whole.
-        with transaction.atomic():
-            for upload in files:
-                name = actions._safe_name(upload.name)
-                if upload.size > mail.MAX_EML:
-                    problems.append(_("%(file)s: larger than %(mb)d MB.") % {"file": name, "mb": mail.MAX_EML // 2**20})
-                    continue
-                try:
-                    with transaction.atomic():
-                        created.append(mail.tip_from_eml(request.user, upload.read()))
-                except actions.Rejected as e:
-                    problems.append(f"{name}: " + " ".join(str(v) for v in e.errors.values()))
-            if problems:
-                transaction.set_rollback(True)
-                created = []
+        else:
+            created, problems = mail.import_messages(request.user, files)
         if created:
             messages.success(request, _("%(n)d tips created from email.") % {"n": len(created)})
             return redirect("misinfo:inbox")
@@ -561,10 +537,18 @@ def case_file(request, pk):
 def tip_attachment(request, pk):
     """The file sent with a tip, only ever as a download."""
     tip = get_object_or_404(visible_to(request.user, Tip.objects.exclude(attachment="")), pk=pk)
-    content_type = "application/octet-stream" if tip.attachment_type == "text/html" else tip.attachment_type
-    ext = tip.attachment.name.rsplit(".", 1)[-1]
+    return _as_download(tip.attachment, tip.attachment_type, f"tip-{tip.pk}")
+
+
+def _as_download(stored_file, content_type: str, name: str) -> FileResponse:
+    """A kept copy (evidence, a tip's file) as an attachment, never rendered: a saved page goes
+    out as bytes, sniffing is off and the response may run nothing."""
+    ext = stored_file.name.rsplit(".", 1)[-1]
     response = FileResponse(
-        tip.attachment.open("rb"), as_attachment=True, filename=f"tip-{tip.pk}.{ext}", content_type=content_type
+        stored_file.open("rb"),
+        as_attachment=True,
+        filename=f"{name}.{ext}",
+        content_type="application/octet-stream" if content_type == "text/html" else content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

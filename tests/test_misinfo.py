@@ -227,7 +227,9 @@ def test_the_public_form_shows_no_one_s_data(client):
     assert "TG-" not in page.text
 
 
-def test_the_districts_weekly_report_shows_its_false_information_of_the_period(client, people):
+def _rach_gia_report_with_a_repeat_this_week(client, people):
+    """Rạch Giá's weekly report page, as its culture office sees it, after a tip this week that
+    repeats the dầu gió claim (a Rạch Giá claim with a verdict)."""
     from reporting.models import ReportCycle
 
     cycle = ReportCycle.objects.filter(kind="weekly").order_by("-due_at").first()
@@ -239,7 +241,12 @@ def test_the_districts_weekly_report_shows_its_false_information_of_the_period(c
     )
     Tip.objects.filter(pk=tip.pk).update(received_at=timezone.now())
     client.force_login(people[Role.DISTRICT_CULTURE])
-    page = client.get(reverse("reporting:district_report", args=[cycle.pk, RG]))
+    return client.get(reverse("reporting:district_report", args=[cycle.pk, RG]))
+
+
+def test_the_districts_weekly_report_shows_its_false_information_of_the_period(client, people):
+
+    page = _rach_gia_report_with_a_repeat_this_week(client, people)
     assert "Hít dầu gió xanh 4 lần mỗi ngày" in page.text
     assert "Tin sai sự thật" in page.text  # the case's verdict
 
@@ -861,18 +868,8 @@ def test_a_robot_that_fills_the_honeypot_sees_what_a_person_sees(client):
 
 
 def test_the_unit_can_put_its_false_information_into_the_unusual_part(client, people):
-    from reporting.models import ReportCycle
 
-    cycle = ReportCycle.objects.filter(kind="weekly").order_by("-due_at").first()
-    tip = actions.record_tip(
-        people[Role.INSPECTOR],
-        channel="hotline",
-        org_unit=OrgUnit.objects.get(code=RG),
-        text="hit dau gio xanh 4 lan moi ngay, sau 10 ngay la khoi covid nha mn",
-    )
-    Tip.objects.filter(pk=tip.pk).update(received_at=timezone.now())
-    client.force_login(people[Role.DISTRICT_CULTURE])
-    page = client.get(reverse("reporting:district_report", args=[cycle.pk, RG]))
+    page = _rach_gia_report_with_a_repeat_this_week(client, people)
     assert 'data-insert-unusual="Thông tin sai sự thật trên địa bàn: “Hít dầu gió xanh' in page.text
     assert "data-unusual" in page.text  # the field it goes into
 
