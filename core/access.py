@@ -81,7 +81,16 @@ PERMISSIONS: dict[str, frozenset] = {
             Role.POLICE,
         }
     ),
-    # Social listening: the tools that push posts use an inspector's or an administrator's token.
+    # Social listening: the Inspectorate works the alerts; leaders and districts see them (a
+    # district its own area), and districts keep watchlists for their area.
+    "listening.view": frozenset(
+        {Role.LEADER, Role.INSPECTOR, Role.ADMIN, Role.FOCAL_POINT, Role.DISTRICT_CULTURE, Role.DISTRICT_STEERING}
+    ),
+    "listening.handle": frozenset({Role.INSPECTOR, Role.ADMIN}),
+    "listening.watch": frozenset({Role.INSPECTOR, Role.ADMIN, Role.DISTRICT_CULTURE, Role.DISTRICT_STEERING}),
+    # Sources (feeds, exports of listening tools): the Inspectorate and the administrators; the
+    # tools that push posts use an inspector's or an administrator's token.
+    "listening.sources": frozenset({Role.INSPECTOR, Role.ADMIN}),
     "listening.push": frozenset({Role.INSPECTOR, Role.ADMIN}),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),

@@ -22,15 +22,15 @@ MODULES = {
 }
 
 ROLE_MODULES = {
-    Role.LEADER: ["reporting", "misinfo", "situation", "outreach", "roster"],
+    Role.LEADER: ["reporting", "misinfo", "listening", "situation", "outreach", "roster"],
     Role.FOCAL_POINT: ["reporting", "situation", "misinfo"],
     Role.INSPECTOR: ["misinfo", "listening"],
     Role.TELECOM_IT: ["outreach"],
     Role.IT_CENTRE: ["roster"],
     Role.OFFICE: ["roster"],
-    Role.DISTRICT_CULTURE: ["reporting", "misinfo"],
+    Role.DISTRICT_CULTURE: ["reporting", "misinfo", "listening"],
     Role.DISTRICT_BROADCAST: ["reporting", "outreach"],
-    Role.DISTRICT_STEERING: ["misinfo"],
+    Role.DISTRICT_STEERING: ["misinfo", "listening"],
     Role.POLICE: ["misinfo"],
     Role.HEALTH_DATA: ["situation"],
     Role.PRESS: ["situation", "misinfo"],
@@ -48,6 +48,7 @@ PAGES = [
     ("reporting:cycle_list", _("Weekly reports"), "reporting.view"),
     ("misinfo:inbox", _("False information"), "misinfo.view"),
     ("misinfo:referrals", _("Referrals"), "misinfo.police"),
+    ("listening:alerts", _("Social listening"), "listening.view"),
     ("core:audit_list", _("Audit log"), "audit.view"),
 ]
 

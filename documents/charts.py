@@ -116,7 +116,9 @@ def _chart(title, x_labels, series, y_label, percent, draw) -> ChartImage:
                 label.set_horizontalalignment("right")
                 label.set_rotation_mode("anchor")
         if len(series) > 1:  # under the plot, where it never hides a bar or a point
-            fig.legend(loc="outside lower center", ncols=len(series), frameon=False, fontsize=8)
+            # One row when the labels are short; long labels (statements) in two columns.
+            short = sum(len(s.label) for s in series) <= 80
+            fig.legend(loc="outside lower center", ncols=len(series) if short else 2, frameon=False, fontsize=8)
         svg, png = io.StringIO(), io.BytesIO()
         fig.savefig(svg, format="svg", metadata={"Date": None})
         fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})

@@ -1,5 +1,6 @@
 """Screening posts against the known claims: the one engine (vntext.matching) with the desk's
-thresholds. Used by `manage.py screen` and, later, by every source of posts.
+thresholds, the watchlists and the place names. Used by `manage.py screen` and, through
+`ingest.store` and `Screener`, by every source of posts.
 
 A result says which claim a text repeats: `level` is "auto" at or above MISINFO_AUTO_LINK (and
 when the text does not deny the claim), "suggest" at or above MISINFO_SUGGEST, else null."""
@@ -7,14 +8,16 @@ when the text does not deny the claim), "suggest" at or above MISINFO_SUGGEST, e
 import json
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.models import OrgUnit
+from core.tasks import enqueue_on_commit
 from core.validation import CONTROL_RE
 from misinfo.models import Claim
-from vntext.matching import Matcher
+from vntext.matching import Matcher, tokens
+from vntext.watch import Rule, index
 
-from .models import Alert, Post, Source
+from .models import Alert, Post, Watchlist
 
 MAX_TEXT = 100_000  # a post longer than this is cut for matching (the claim is in there or not)
 
@@ -68,13 +71,68 @@ def parse_line(line: str, number: int) -> tuple[object, str | None, str | None]:
     return post_id, text, None
 
 
-@transaction.atomic
-def save(source: Source, post_id, text: str, found: list, level: str | None) -> tuple[Post, Alert | None]:
-    """Store the post once (by its id at the source) and its alert once."""
-    post, _created = Post.objects.get_or_create(source=source, external_id=str(post_id)[:200], defaults={"text": text})
-    alert = None
-    if level and not hasattr(post, "alert"):
-        alert, _created = Alert.objects.get_or_create(
-            post=post, defaults={"claim_id": found[0].claim_id, "score": found[0].score, "level": level}
-        )
-    return post, alert
+class Screener:
+    """Everything one batch of posts is checked against, loaded once per batch: the known claims
+    (the desk's cached matcher), the active watchlists and the place names of the org-unit tree."""
+
+    def __init__(self):
+        from misinfo.actions import matcher
+
+        from . import places
+
+        self.matcher = matcher()
+        self.gazetteer = places.gazetteer()
+        self.rules = []
+        for watchlist in Watchlist.objects.filter(is_active=True).select_related("org_unit"):
+            rule = Rule.parse(watchlist.phrases, watchlist.mode, watchlist.within)
+            if rule.phrases:
+                path = watchlist.org_unit.path if watchlist.org_unit_id else ""
+                self.rules.append((watchlist, rule, path))
+        self._paths = None
+
+    def place(self, text: str) -> int | None:
+        return self.gazetteer.place(text[:MAX_TEXT]) if self.gazetteer else None
+
+    def _path(self, org_unit_id) -> str:
+        if self._paths is None:
+            self._paths = dict(OrgUnit.objects.values_list("pk", "path"))
+        return self._paths.get(org_unit_id, "")
+
+    def watch(self, post: Post) -> Watchlist | None:
+        """The first watchlist (by name) the post hits, among those whose area holds the post."""
+        if not self.rules:
+            return None
+        words = tokens(post.text[:MAX_TEXT])
+        first = index(words)
+        for watchlist, rule, path in self.rules:
+            if path and not self._path(post.org_unit_id).startswith(path):
+                continue  # a district's watchlist sees its own district's posts only
+            if rule.find(words, first):
+                return watchlist
+        return None
+
+    def alerts_for(self, posts) -> list:
+        """Unsaved alerts for the posts that repeat a known claim or hit a watchlist."""
+        alerts = []
+        for post in posts:
+            found = self.matcher.match(post.text[:MAX_TEXT], limit=1)
+            level = level_of(found[0] if found else None)
+            watchlist = self.watch(post)
+            if level:
+                alerts.append(Alert(post=post, claim_id=found[0].claim_id, score=found[0].score, level=level,
+                                    watchlist=watchlist))  # fmt: skip
+            elif watchlist:
+                alerts.append(Alert(post=post, watchlist=watchlist, score=0.0, level=Alert.Level.WATCH))
+        return alerts
+
+    @staticmethod
+    def notify(alerts) -> None:
+        """Who a watchlist names is told of its hits, one email per watchlist and batch."""
+        from .tasks import notify_watchers
+
+        hits: dict[int, list] = {}
+        for alert in alerts:
+            if alert.watchlist_id:
+                hits.setdefault(alert.watchlist_id, []).append(alert.post_id)
+        for watchlist_id, post_ids in hits.items():
+            enqueue_on_commit(notify_watchers, watchlist_id, post_ids)

@@ -43,6 +43,8 @@ def load(now=None) -> dict:
         tip = actions.record_tip(None, channel=CHANNELS[i % len(CHANNELS)], text=row["text"], org_unit=unit, attachment=shot,
                                  reporter_name="Người dân (ẩn danh)" if i % 3 else "", reporter_contact="")  # fmt: skip
         claims[row["id"]] = actions.new_claim(None, tip, row["text"])  # known statements, each its own
+        # Their ids in the team's rumours set, so `import_claims` of that set updates them.
+        Claim.objects.filter(pk=claims[row["id"]].pk).update(external_id=row["id"])
         _age(tip, now - datetime.timedelta(days=40 - 2 * i))
     posts = [json.loads(line) for line in (DATA / "posts-2020-2021.jsonl").open(encoding="utf-8")]
     for i, post in enumerate(p for p in posts if p["expected"] or p["kind"] == "unrelated"):

@@ -3,9 +3,11 @@
     .venv/bin/python -m scripts.screenshots [BASE_URL]
 
 Without BASE_URL it starts gunicorn on a fresh demo database (like the browser test). Pictures
-go to test-artifacts/screens/ (desktop and phone widths, Vietnamese and English).
+go to test-artifacts/screens/ (desktop and phone widths, Vietnamese and English). With
+SCREENS_ONLY=/listening/ only the staff pages whose path starts with it are taken.
 """
 
+import os
 import sys
 from contextlib import nullcontext
 
@@ -30,9 +32,26 @@ PAGES = {
     "daumoi": ["/reports/", "{cycle}", "{past}", "{cycle}district/911/", "/reports/new/", "{cycle}import/"],
     "quantri": ["/directory/new/", "/orgunits/import/", "/admin/"],
     "baochi": ["/", "/organisations/"],
-    "thanhtra": ["/misinfo/", "/misinfo/?show=all", "/misinfo/claims/", "/misinfo/dashboard/", "/misinfo/tips/new/",
-                 "/misinfo/tips/email/", "{case}"],
+    "thanhtra": [
+        "/misinfo/",
+        "/misinfo/?show=all",
+        "/misinfo/claims/",
+        "/misinfo/dashboard/",
+        "/misinfo/tips/new/",
+        "/misinfo/tips/email/",
+        "{case}",
+    ],
     "congan": ["/misinfo/referrals/"],
+    "thanhtra ": [
+        "/listening/",
+        "/listening/?state=all&level=watch",
+        "/listening/overview/",
+        "/listening/watchlists/",
+        "/listening/watchlists/new/",
+        "/listening/sources/",
+        "{post}",
+    ],
+    "vhtt.rachgia ": ["/listening/", "/listening/watchlists/"],
 }
 
 
@@ -53,7 +72,12 @@ def main():
                     name = f"{tag}-{lang}-public{public_path.rstrip('/').replace('/', '_')}.png"
                     anon.screenshot(path=str(OUT / name), full_page=True)
                 anon.close()
-                for username, paths in PAGES.items():
+                only = os.environ.get("SCREENS_ONLY", "")
+                for key, paths in PAGES.items():
+                    username = key.strip()  # a trailing space: a second list for the same person
+                    paths = [p for p in paths if p.startswith(only) or (only and p == "{post}")]
+                    if not paths:
+                        continue
                     page = browser.new_page(viewport={"width": width, "height": 800})
                     page.goto(f"{base}/login/")
                     page.fill("#id_username", username)
@@ -63,6 +87,10 @@ def main():
                         page.select_option("#language", "en")
                         page.click(".langswitch button")
                     for path in paths:
+                        if path == "{post}":  # the post of the first alert in the queue
+                            page.goto(f"{base}/listening/")
+                            page.locator("[data-open]").first.click()
+                            path = page.url.replace(base, "")
                         if path == "{case}":  # the demo case with evidence and actions
                             page.goto(f"{base}/misinfo/claims/?q=dau gio")
                             page.locator("tbody tr td a").first.click()

@@ -23,6 +23,10 @@ MISINFO_VIEW = {R.LEADER, R.INSPECTOR, R.ADMIN, R.FOCAL_POINT, R.DISTRICT_CULTUR
                 R.DISTRICT_STEERING}  # fmt: skip
 MISINFO_TIP = {R.INSPECTOR, R.ADMIN, R.DISTRICT_CULTURE, R.DISTRICT_BROADCAST, R.DISTRICT_STEERING}
 MISINFO_HANDLE = {R.INSPECTOR, R.ADMIN}
+LISTEN_VIEW = {R.LEADER, R.INSPECTOR, R.ADMIN, R.FOCAL_POINT, R.DISTRICT_CULTURE, R.DISTRICT_STEERING}
+LISTEN_HANDLE = {R.INSPECTOR, R.ADMIN}
+LISTEN_WATCH = {R.INSPECTOR, R.ADMIN, R.DISTRICT_CULTURE, R.DISTRICT_STEERING}
+LISTEN_SOURCES = {R.INSPECTOR, R.ADMIN}
 
 # Page views: url name -> roles allowed (or PUBLIC).
 PAGES = {
@@ -84,6 +88,19 @@ PAGES = {
     "misinfo:action_letter": MISINFO_VIEW | {R.POLICE},
     "misinfo:referrals": {R.POLICE},
     "misinfo:referral_update": {R.POLICE},
+    "listening:alerts": LISTEN_VIEW,
+    "listening:alert_bulk": LISTEN_HANDLE,
+    "listening:alert_act": LISTEN_HANDLE,
+    "listening:post": LISTEN_VIEW,
+    "listening:overview": LISTEN_VIEW,
+    "listening:watchlists": LISTEN_VIEW,
+    "listening:watchlist_new": LISTEN_WATCH,
+    "listening:watchlist_edit": LISTEN_WATCH,
+    "listening:sources": LISTEN_SOURCES,
+    "listening:source_new": LISTEN_SOURCES,
+    "listening:source_edit": LISTEN_SOURCES,
+    "listening:source_upload": LISTEN_SOURCES,
+    "listening:source_poll": LISTEN_SOURCES,
     "public:report": PUBLIC,
     "public:verdict_list": PUBLIC,
     "public:verdict": PUBLIC,
@@ -113,6 +130,9 @@ POST_ONLY = {
     "misinfo:evidence_add",
     "misinfo:action_update",
     "misinfo:referral_update",
+    "listening:alert_bulk",
+    "listening:alert_act",
+    "listening:source_poll",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -212,7 +232,22 @@ def url_args(people):
     referral = case.actions.get(kind="referral")
     evidence = case.evidence.exclude(file="").first()
 
+    from listening.models import Alert, Source, Watchlist
+
+    alert = Alert.objects.filter(post__org_unit__code="899").order_by("pk").first()  # Rạch Giá again
+    watchlist = Watchlist.objects.get(org_unit__code="899")
+    feed = Source.objects.filter(kind="rss").first()
+
     def args(name, person):
+        if name.startswith("listening:"):
+            return {
+                "listening:alert_act": {"pk": alert.pk, "operation": "dismiss"},
+                "listening:post": {"pk": alert.post_id},
+                "listening:watchlist_edit": {"pk": watchlist.pk},
+                "listening:source_edit": {"pk": feed.pk},
+                "listening:source_upload": {"pk": feed.pk},
+                "listening:source_poll": {"pk": feed.pk},
+            }.get(name, {})
         if name.startswith("misinfo:"):
             return {
                 "misinfo:tip_detail": {"pk": tip.pk},

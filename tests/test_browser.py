@@ -183,9 +183,19 @@ def test_district_fills_its_section_and_the_focal_point_downloads_the_docx(serve
     assert problems == [], problems
 
     subprocess.run(
-        ["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(docx)],
-        check=True, capture_output=True, timeout=180,
+        [
+            "libreoffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     pdf = docx.with_suffix(".pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
@@ -292,6 +302,37 @@ def test_misinfo_pages_have_no_serious_accessibility_problems(server, browser, w
     page.goto(f"{server}/misinfo/claims/")
     page.locator("tbody tr td a").first.click()
     found["claim"] = _axe_problems(page)
+    found = {path: issues for path, issues in found.items() if issues}
+    assert not found, found
+    assert problems == [], problems
+
+
+def test_inspector_works_the_alerts_queue_by_keyboard(server, browser):
+    """j selects the first alert, d dismisses it through htmx (no page load), u undoes it; the
+    post page marks the words shared with the claim; the pages pass axe."""
+    page, problems = _page(browser)
+    _login(page, server, "thanhtra")
+    page.goto(f"{server}/listening/")
+    first = page.locator("[data-alerts] [data-alert]").first
+    alert_id = first.get_attribute("id")
+    page.keyboard.press("j")
+    assert "is-current" in first.get_attribute("class")
+    page.keyboard.press("d")
+    done = page.locator(f"#{alert_id}.alert--dismissed")
+    done.wait_for()
+    assert "Trịnh Tú Long" in done.inner_text()  # who dismissed it
+    _shot(page, "listening-queue-after-dismiss")
+    done.get_by_role("button", name="Hoàn tác").click()
+    page.locator(f"#{alert_id}.alert--open").wait_for()
+    found = {"queue": _axe_problems(page)}
+    page.locator(f"#{alert_id} [data-open]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".post mark").count() >= 2
+    _shot(page, "listening-post")
+    found["post"] = _axe_problems(page)
+    for path in ("/listening/overview/", "/listening/watchlists/new/", "/listening/sources/"):
+        page.goto(f"{server}{path}")
+        found[path] = _axe_problems(page)
     found = {path: issues for path, issues in found.items() if issues}
     assert not found, found
     assert problems == [], problems

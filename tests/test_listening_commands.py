@@ -22,8 +22,9 @@ def _import(path):
 
 
 def test_import_claims_keeps_ids_and_updates_on_reimport(tmp_path):
+    # The demo desk's claims are this set's statements under the same ids: nothing to create.
     out, _err = _import(DATA / "claims.csv")
-    assert "15 created" in out and Claim.objects.filter(external_id__startswith="D").count() == 15
+    assert "0 created" in out and Claim.objects.filter(external_id__startswith="D").count() == 15
     changed = tmp_path / "claims.csv"
     changed.write_text("id,text,verdict\nD01,Hít dầu gió xanh chữa khỏi Covid-19 sau 10 ngày.,tin sai sự thật\n"
                        "D99,Uống rượu tỏi diệt virus corona.,fake\n", encoding="utf-8")  # fmt: skip
@@ -116,7 +117,12 @@ def test_a_tool_pushes_posts_once_and_alerts_are_raised(client, people):
     body = "\n".join(lines).encode()
     first = _push(client, people[Role.INSPECTOR], body).json()
     assert first["received"] == 85 and first["stored"] == 85 and first["errors"] == []
-    assert 44 <= first["alerts"] <= 46  # the repeats (and at most one other post)
+    repeats = Alert.objects.filter(post__source__name="Công cụ theo dõi A", level__in=["auto", "suggest"]).count()
+    assert 44 <= repeats <= 46  # the repeats (and at most one other post)
+    assert (
+        first["alerts"]
+        == repeats + Alert.objects.filter(post__source__name="Công cụ theo dõi A", level="watch").count()
+    )
     again = _push(client, people[Role.INSPECTOR], body).json()
     assert again["stored"] == 0 and again["duplicates"] == 85 and again["alerts"] == 0
     assert Post.objects.filter(source__name="Công cụ theo dõi A").count() == 85

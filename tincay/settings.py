@@ -325,5 +325,10 @@ PUBLIC_TIPS_PER_HOUR = env_int("PUBLIC_TIPS_PER_HOUR", 10)
 # The desk's mailbox, read by `manage.py fetch_tip_mail` and the scheduler:
 # imaps://user:password@host/INBOX (the password may come from MISINFO_IMAP_URL_FILE).
 MISINFO_IMAP_URL = env_secret("MISINFO_IMAP_URL")
+
+# --- Social listening ---------------------------------------------------------------------
+# News feeds: how long one reading may take (seconds) and how large a feed may be (bytes).
+LISTENING_FEED_TIMEOUT = env_int("LISTENING_FEED_TIMEOUT", 20)
+LISTENING_FEED_MAX_BYTES = env_int("LISTENING_FEED_MAX_BYTES", 5 * 2**20)
 # Evidence files (screenshots, saved pages, PDF): at most this size each.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 20) * 2**20

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("reports/", include("reporting.urls")),
     path("misinfo/", include("misinfo.urls")),
+    path("listening/", include("listening.urls")),
     path("", include((public_urlpatterns, "public"))),
     path("", include("core.urls")),
 ]

@@ -32,3 +32,65 @@ document.addEventListener("click", function (event) {
   }
   field.focus();
 });
+
+// Social listening: the alerts queue by keyboard. j/k move between alerts, d/a/t press the
+// alert's dismiss/attach/tip button, o (or Enter) opens the post. Keys are ignored while typing.
+(function () {
+  function alerts() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-alerts] [data-alert]"));
+  }
+  function current() {
+    return document.querySelector("[data-alert].is-current");
+  }
+  function select(item) {
+    var old = current();
+    if (old) {
+      old.classList.remove("is-current");
+    }
+    if (item) {
+      item.classList.add("is-current");
+      item.focus({ preventScroll: false });
+    }
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    var target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) {
+      return;
+    }
+    var list = alerts();
+    if (!list.length) {
+      return;
+    }
+    var here = current();
+    var index = here ? list.indexOf(here) : -1;
+    var key = event.key;
+    if (key === "j" || key === "k") {
+      var next = key === "j" ? Math.min(index + 1, list.length - 1) : Math.max(index - 1, 0);
+      select(list[next]);
+      event.preventDefault();
+    } else if (here && (key === "o" || key === "Enter") && target === here) {
+      var link = here.querySelector("[data-open]");
+      if (link) {
+        link.click();
+      }
+    } else if (here && (key === "d" || key === "a" || key === "t" || key === "u")) {
+      var button = here.querySelector('button[data-key="' + key + '"]');
+      if (button) {
+        button.click();
+        event.preventDefault();
+      }
+    }
+  });
+  // After htmx swaps a handled alert, keep the place in the queue: select the next open one.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var swapped = event.detail.target && document.getElementById(event.detail.target.id);
+    var list = alerts();
+    var at = list.indexOf(swapped);
+    if (at >= 0 && swapped.classList.contains("alert--open") === false) {
+      select(list[at + 1] || swapped);
+    }
+  });
+})();

@@ -7,7 +7,8 @@ order, is {"id", "match", "level", "score", "candidates"}; `match` is the best c
 id (or "C<pk>" for a claim without one) when its score reaches the suggest threshold. A line that
 cannot be read gives {"id": <id or null>, "match": null, "level": null, "score": 0.0,
 "candidates": [], "error": "..."} and the run goes on. Without --save the database is not
-changed; with --save the posts are stored (once per id) and alerts raised (once per post).
+changed; with --save the posts are stored as every source stores them (`ingest.store`: once per
+id, placed in a district, alerts once per post for known claims and watchlists).
 """
 
 import json
@@ -16,8 +17,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from listening import screening
+from listening import ingest, screening
 from listening.models import Source
+
+BATCH = 1000
 
 
 class Command(BaseCommand):
@@ -29,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument("--save", action="store_true", help="store the posts and their alerts")
         parser.add_argument("--source", default="Dòng lệnh", help="source name for --save")
 
+    def _store(self, target, pending: list) -> None:
+        """Posts are stored the way every source stores them (placed, watchlists, alerts)."""
+        for problem in ingest.store(target, pending).errors:
+            self.stderr.write(problem["error"])
+        pending.clear()
+
     def handle(self, *args, input, output, save=False, source="Dòng lệnh", **options):
         try:
             reader = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
@@ -37,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError(f"{e.filename}: {e.strerror}") from None
         matcher, keys = screening.build_matcher()
         target = Source.objects.get_or_create(name=source, defaults={"kind": Source.Kind.CLI})[0] if save else None
-        started, count, errors = time.perf_counter(), 0, 0
+        started, count, errors, pending = time.perf_counter(), 0, 0, []
         try:
             for number, raw in enumerate(reader, 1):
                 line = raw.decode("utf-8", "replace").strip()
@@ -51,11 +60,15 @@ class Command(BaseCommand):
                     result = {"id": post_id, "match": None, "level": None, "score": 0.0, "candidates": [],
                               "error": error}  # fmt: skip
                 else:
-                    found_result, found = screening.screen(matcher, keys, text)
+                    found_result, _found = screening.screen(matcher, keys, text)
                     result = {"id": post_id, **found_result}
                     if target is not None:
-                        screening.save(target, post_id, text, found, found_result["level"])
+                        pending.append((number, {"id": str(post_id), "text": text}))
+                        if len(pending) >= BATCH:
+                            self._store(target, pending)
                 writer.write(json.dumps(result, ensure_ascii=False) + "\n")
+            if pending:
+                self._store(target, pending)
         finally:
             if reader is not sys.stdin.buffer:
                 reader.close()

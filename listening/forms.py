@@ -1,0 +1,82 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.access import can, visible_to
+from core.models import OrgUnit, Person
+
+from .models import Source, Watchlist
+
+
+def _areas(person):
+    return visible_to(person, OrgUnit.objects.filter(level__in=["province", "district"], is_active=True)).order_by(
+        "path"
+    )
+
+
+class WatchlistForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    phrases = forms.CharField(
+        label=_("Phrases"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One phrase per line; accents and case do not matter, “ko” finds “không”."),
+    )
+    mode = forms.ChoiceField(label=_("A post is a hit when it has"), choices=Watchlist.Mode.choices)
+    within = forms.IntegerField(
+        label=_("Close together: at most this many other words between them"), min_value=1, max_value=50, initial=8
+    )
+    org_unit = forms.ModelChoiceField(
+        label=_("Area"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("Whole province")
+    )
+    notify = forms.ModelMultipleChoiceField(
+        label=_("Notify by email"), queryset=Person.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .actions import can_see_province
+
+        areas = _areas(person)
+        if not can_see_province(person):
+            areas = areas.exclude(level="province")
+            self.fields["org_unit"].required = True
+            self.fields["org_unit"].empty_label = None
+        self.fields["org_unit"].queryset = areas.filter(level="district")
+        people = visible_to(person, Person.objects.filter(is_active=True).exclude(email="")).order_by("full_name")
+        self.fields["notify"].queryset = people
+        self.fields["notify"].choices = [(p.pk, p) for p in people if can(p, "listening.view")]
+
+
+class SourceForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ["name", "kind", "url", "poll_minutes", "org_unit", "is_active"]
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = _areas(person).filter(level="district")
+        self.fields["org_unit"].empty_label = _("Whole province")
+        self.fields["poll_minutes"].validators.append(_between(5, 1440))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Source.Kind.RSS and not data.get("url"):
+            self.add_error("url", _("A news feed needs its address."))
+        if data.get("url") and not data["url"].startswith(("http://", "https://")):
+            self.add_error("url", _("Give the address starting with http:// or https://."))
+        return data
+
+
+def _between(low, high):
+    from django.core.validators import MaxValueValidator, MinValueValidator
+
+    def check(value):
+        MinValueValidator(low)(value)
+        MaxValueValidator(high)(value)
+
+    return check
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Export file (CSV or XLSX, at most 20 MB)"))
