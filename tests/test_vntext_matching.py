@@ -95,3 +95,62 @@ def test_the_index_finds_what_scoring_every_claim_would_find():
         best = (matcher.match(text, 1) or [None])[0]
         if brute[0] >= 0.4:  # every match that could be suggested
             assert best is not None and best.score == round(brute[0], 3), text
+
+
+def _tokens_of_the_whole_text(text):
+    """The normaliser as first written: the whole text folded at once, then split (what
+    `tokens` must still give, now that it folds piece by piece through a cache)."""
+    from vntext import fold
+    from vntext.matching import ABBREVIATIONS, NON_WORD_RE, NUMBER_WORDS, SYNONYMS, URL_RE
+
+    words = []
+    for word in NON_WORD_RE.sub(" ", fold(URL_RE.sub(" ", text))).split():
+        words.extend(ABBREVIATIONS.get(word, word).split())
+    joined = " " + " ".join(NUMBER_WORDS.get(w, w) for w in words) + " "
+    for phrase, target in SYNONYMS.items():
+        joined = joined.replace(f" {phrase} ", f" {target} ")
+    return joined.split()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ko dc ra ngoài nha mn 😷 https://bit.ly/x #covid19",
+        "Phu\u0301 Quô\u0301c \u0301a\tbốn\u00a0lần,mở ĐIỀU HÒA!!",  # combining marks, one after a space
+        "het het benh, het benh het; dieu  hoa khach tay nhiet ke danh bay",  # synonyms side by side
+        "ĐẶT HÀNG www.shop.vn/x tại tphcm/hn vs ng ta, ﬁle İstanbul ß²",
+        "",
+        "   \n ",
+    ],
+)
+def test_tokens_fold_piece_by_piece_as_the_whole_text(text):
+    assert tokens(text) == _tokens_of_the_whole_text(text)
+
+
+def test_match_scores_every_candidate_as_score_does():
+    """`match` scores its candidates all at once in numpy; each score is `score`'s, to the bit
+    (typos, words twice in a claim, one-word claims and claims of function words only)."""
+    claims = {row["id"]: row["text"] for row in csv.DictReader((DATA / "claims.csv").open(encoding="utf-8"))}
+    claims |= {"W1": "ethylene", "W2": "và là của", "W3": "ethylene oxide ethylene oxide que que"}
+    matcher = Matcher(claims)
+    texts = [json.loads(line)["text"] for line in (DATA / "posts.jsonl").open(encoding="utf-8")]
+    texts.append("que test nhanh co tam ethylen oxyde gay ung thu, ethylene oxide que do")
+    for text in texts:
+        found = matcher.match(text, limit=len(claims), minimum=-1.0)
+        words = content_tokens(text)
+        for match in found:
+            score, shared = matcher.score(matcher.claims[match.claim_id], words)
+            assert match.score == round(score, 3) and match.shared == shared, (text, match)
+        # The best ones only, asked for alone, are the same.
+        assert matcher.match(text, limit=1) == [m for m in found if m.score > 0][:1]
+
+
+def test_ties_go_to_the_first_claim():
+    """Claims that score the same come in the order they were given, whatever the order of a
+    set in this process: a post is matched the same way on every worker."""
+    claims = {f"T{i}": "cá chết hàng loạt ở kênh xáng do nhà máy xả thải" for i in range(50)}
+    claims |= {f"Z{i}": f"giá lúa vụ {i} tăng" for i in range(200)}  # so those words are not the common ones
+    matcher = Matcher(claims)
+    found = matcher.match("ca chet hang loat o kenh xang do nha may xa thai", limit=3)
+    assert [m.claim_id for m in found] == ["T0", "T1", "T2"]
+    assert matcher.candidates(content_tokens("ca chet kenh xang")) == [f"T{i}" for i in range(Matcher.MAX_CANDIDATES)]
