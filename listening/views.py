@@ -48,10 +48,12 @@ def velocity(post, now) -> float:
 
 
 def _int(value):
+    """A positive id from the query string, or None (a huge number would overflow PostgreSQL)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**31 else None
 
 
 def _filtered(request):

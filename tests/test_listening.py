@@ -354,3 +354,10 @@ def test_sources_page_and_a_feed_that_cannot_be_read(login, people):
 
     assert escape(feed.last_error) in response.content.decode()
     assert "Báo X" in client.get(reverse("listening:sources")).content.decode()
+
+
+def test_queue_filters_take_any_input_without_error(login, people):
+    client = login(people[Role.INSPECTOR])
+    for query in ({"claim": "9" * 30}, {"district": "-1"}, {"source": "x"}, {"state": "<b>"}, {"page": "999"},
+                  {"q": "\x00" * 50}, {"watchlist": "1e9"}):  # fmt: skip
+        assert client.get(reverse("listening:alerts"), query).status_code == 200, query
