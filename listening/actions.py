@@ -26,7 +26,9 @@ def _require(actor, permission: str, obj=None) -> None:
 
 def _open(actor, alert: Alert) -> Alert:
     _require(actor, "listening.handle", alert)
-    alert = Alert.objects.select_for_update().select_related("post__source", "post__org_unit").get(pk=alert.pk)
+    alert = (
+        Alert.objects.select_for_update(of=("self",)).select_related("post__source", "post__org_unit").get(pk=alert.pk)
+    )
     if alert.state != Alert.State.OPEN:
         raise Rejected(
             {"__all__": _("This alert was already handled (%(state)s).") % {"state": alert.get_state_display()}}
@@ -54,7 +56,7 @@ def dismiss(actor, alert: Alert, note: str = "") -> Alert:
 def reopen(actor, alert: Alert) -> Alert:
     """Undo a dismissal (a slip of the keyboard): attached or sent alerts stay as they are."""
     _require(actor, "listening.handle", alert)
-    alert = Alert.objects.select_for_update().select_related("post__org_unit").get(pk=alert.pk)
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("post__org_unit").get(pk=alert.pk)
     if alert.state != Alert.State.DISMISSED:
         raise Rejected({"__all__": _("Only a dismissed alert can be reopened.")})
     alert.state, alert.handled_by, alert.handled_at, alert.note = Alert.State.OPEN, None, None, ""
