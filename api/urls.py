@@ -629,6 +629,7 @@ class IngestOut(Schema):
     received: int
     stored: int
     duplicates: int
+    updated: int  # posts pushed again with new counts (a later reading)
     alerts: int
     errors: list[dict]
 
@@ -638,7 +639,8 @@ class IngestOut(Schema):
 def listening_push(request, source: str = Query(..., min_length=1, max_length=120)):
     """Posts from a listening tool, as JSON lines (Content-Type: application/x-ndjson), at most
     10,000 a request: {"id", "text", "url", "author", "published_at", "reactions", "comments",
-    "shares"}. Stored once per id at the source; good lines are kept, bad ones reported."""
+    "shares"}. Stored once per id at the source; the same id pushed again with new counts updates
+    them (the growth between readings ranks the alerts); good lines are kept, bad ones reported."""
     if "\x00" in source or not source.strip():
         return Status(422, {"detail": _("Give the source's name."), "errors": {"source": _("Give the source's name.")}})
     target, _created = Source.objects.get_or_create(name=source.strip(), defaults={"kind": Source.Kind.API})

@@ -7,7 +7,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ class Result:
     received: int = 0
     stored: int = 0
     duplicates: int = 0
+    updated: int = 0  # posts already stored whose counts changed (a later reading)
     alerts: int = 0
     errors: list = field(default_factory=list)  # {"line": n, "error": "..."}
 
@@ -64,10 +65,12 @@ def _post(item, number: int, source: Source):
         return None, _("Line %(line)d: “url” must be a web address.") % {"line": number}
     author = item.get("author") or ""
     clean = CONTROL_RE.sub(" ", text).encode("utf-8", "replace").decode("utf-8")[: screening.MAX_TEXT]
-    return Post(
+    post = Post(
         source=source, external_id=str(post_id), text=clean, url=url,
         author=CONTROL_RE.sub(" ", author if isinstance(author, str) else "")[:200], published_at=published, **counts,
-    ), None  # fmt: skip
+    )  # fmt: skip
+    post.counts_given = any(item.get(name) not in (None, "") for name in ("reactions", "comments", "shares"))
+    return post, None
 
 
 def ingest(source: Source, body: bytes) -> Result:
@@ -110,38 +113,79 @@ def store(source: Source, items, result: Result | None = None, notify: bool = Tr
         else:
             numbers[post.external_id] = number
             posts.append(post)
-    existing = set()
-    ids = [p.external_id for p in posts]
-    for start in range(0, len(ids), 1000):  # SQLite allows so many parameters per query
-        existing.update(
-            Post.objects.filter(source=source, external_id__in=ids[start : start + 1000]).values_list(
-                "external_id", flat=True
-            )
-        )
-    new = [p for p in posts if p.external_id not in existing]
-    result.duplicates += len(posts) - len(new)
-    if not new:
-        Source.objects.filter(pk=source.pk).update(last_fetch_at=timezone.now(), last_count=0)
-        result.errors.sort(key=lambda e: e["line"])
-        return result
-    alerts = screening.Screener()
-    for post in new:
-        post.org_unit_id = alerts.place(post.text) or source.org_unit_id
-    with transaction.atomic():
-        created = Post.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-        if any(p.pk is None for p in created):  # ignore_conflicts gives no keys on SQLite/older PG
-            created = []
-            for start in range(0, len(new), 1000):
-                chunk = [p.external_id for p in new[start : start + 1000]]
-                created.extend(Post.objects.filter(source=source, external_id__in=chunk))
-        raised = alerts.alerts_for(created)
-        Alert.objects.bulk_create(raised, batch_size=1000, ignore_conflicts=True)
-        Source.objects.filter(pk=source.pk).update(last_fetch_at=timezone.now(), last_count=len(created))
-    result.stored, result.alerts = len(created), len(raised)
     result.errors.sort(key=lambda e: e["line"])
-    if notify:
-        alerts.notify(raised)
+    known = _known(source, [p.external_id for p in posts])
+    new = [p for p in posts if p.external_id not in known]
+    result.duplicates += len(posts) - len(new)
+    recounted = _recounted(posts, known)
+    result.updated = len(recounted)
+    now = timezone.now()
+    raised = []
+    if new:
+        # Screened before the transaction: SQLite takes its write lock when a transaction begins,
+        # and the matcher's seconds would hold every other writer back.
+        screener = screening.Screener()
+        for post in new:
+            post.org_unit_id = screener.place(post.text) or source.org_unit_id
+            post.first_reach, post.counted_at = post.reach, now
+        raised = screener.alerts_for(new)
+    with transaction.atomic():
+        created = _insert(source, new, raised)
+        Alert.objects.bulk_create(raised, batch_size=1000, ignore_conflicts=True)
+        if recounted:
+            Post.objects.bulk_update(recounted, ["reactions", "comments", "shares", "counted_at"], batch_size=1000)
+        Source.objects.filter(pk=source.pk).update(last_fetch_at=now, last_count=len(created))
+    result.stored, result.alerts = len(created), len(raised)
+    if notify and raised:
+        screener.notify(raised)
     return result
+
+
+def _known(source: Source, ids: list[str]) -> dict:
+    """{id at the source: (pk, reactions, comments, shares)} of the posts stored."""
+    known = {}
+    for start in range(0, len(ids), 1000):  # SQLite allows so many parameters per query
+        rows = Post.objects.filter(source=source, external_id__in=ids[start : start + 1000]).values_list(
+            "external_id", "pk", "reactions", "comments", "shares"
+        )
+        known.update({row[0]: row[1:] for row in rows})
+    return known
+
+
+def _recounted(posts: list, known: dict) -> list:
+    """Posts pushed again with other counts: a later reading of the same post, whose growth is
+    its velocity (reach gained per hour between the first reading and this one)."""
+    changed = []
+    for post in posts:
+        if post.external_id in known and post.counts_given:
+            pk, reactions, comments, shares = known[post.external_id]
+            if (post.reactions, post.comments, post.shares) != (reactions, comments, shares):
+                post.pk, post.counted_at = pk, timezone.now()
+                changed.append(post)
+    return changed
+
+
+def _insert(source: Source, new: list, raised: list) -> list:
+    """Insert the new posts and return them with their keys. A post another request stored
+    meanwhile makes the plain insert fail; then the posts are inserted one batch at a time,
+    skipping those, and read back (and the alerts follow the stored rows)."""
+    if not new:
+        return []
+    try:
+        with transaction.atomic():
+            created = Post.objects.bulk_create(new, batch_size=1000)
+        if all(p.pk is not None for p in created):
+            return created
+    except IntegrityError:
+        pass
+    Post.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    stored = {}
+    for start in range(0, len(new), 1000):
+        chunk = [p.external_id for p in new[start : start + 1000]]
+        stored.update({p.external_id: p for p in Post.objects.filter(source=source, external_id__in=chunk)})
+    for alert in raised:
+        alert.post = stored[alert.post.external_id]
+    return list(stored.values())
 
 
 def check(source: Source, items) -> Result:

@@ -58,6 +58,10 @@ class Post(models.Model):
     reactions = models.PositiveIntegerField(_("reactions"), default=0)
     comments = models.PositiveIntegerField(_("comments"), default=0)
     shares = models.PositiveIntegerField(_("shares"), default=0)
+    # The first reading's reach and when the counts were last read: a tool pushing the same post
+    # again with new counts gives its growth (see `velocity`).
+    first_reach = models.PositiveIntegerField(default=0, editable=False)
+    counted_at = models.DateTimeField(null=True, blank=True, editable=False)
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts")
 
     scope = Scope(org_unit="org_unit")
@@ -73,6 +77,16 @@ class Post(models.Model):
     @property
     def reach(self) -> int:
         return self.reactions + self.comments + self.shares
+
+    def velocity(self, now) -> float:
+        """Reach gained per hour: between the first and the latest reading when the post was
+        read again at least 10 minutes later, else since it was published (or received); one
+        hour at least, so a post seconds old does not look viral."""
+        if self.counted_at and (self.counted_at - self.received_at).total_seconds() >= 600:
+            hours = (self.counted_at - self.received_at).total_seconds() / 3600
+            return max(self.reach - self.first_reach, 0) / max(hours, 1.0)
+        hours = max((now - (self.published_at or self.received_at)).total_seconds() / 3600, 1.0)
+        return self.reach / hours
 
 
 class Watchlist(models.Model):

@@ -42,9 +42,7 @@ STATES = {"open", "dismissed", "attached", "tipped", "all"}
 
 
 def velocity(post, now) -> float:
-    """Reach per hour since the post was published (or received), at least one hour."""
-    hours = max((now - (post.published_at or post.received_at)).total_seconds() / 3600, 1.0)
-    return post.reach / hours
+    return post.velocity(now)
 
 
 def _int(value):

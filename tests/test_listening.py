@@ -361,3 +361,33 @@ def test_queue_filters_take_any_input_without_error(login, people):
     for query in ({"claim": "9" * 30}, {"district": "-1"}, {"source": "x"}, {"state": "<b>"}, {"page": "999"},
                   {"q": "\x00" * 50}, {"watchlist": "1e9"}):  # fmt: skip
         assert client.get(reverse("listening:alerts"), query).status_code == 200, query
+
+
+def test_a_later_reading_updates_the_counts_and_gives_the_velocity(tool):
+    import datetime
+
+    from django.utils import timezone
+
+    post = {"id": "v1", "text": "Hít dầu gió xanh 4 lần mỗi ngày là khỏi Covid-19", "reactions": 10, "shares": 0}
+    _push(tool, post)
+    stored = Post.objects.get(external_id="v1")
+    assert (stored.first_reach, stored.reach) == (10, 10)
+    Post.objects.filter(pk=stored.pk).update(received_at=timezone.now() - datetime.timedelta(hours=2))
+    result = _push(tool, {**post, "reactions": 400, "shares": 210})
+    assert (result.stored, result.duplicates, result.updated, result.alerts) == (0, 1, 1, 0)
+    stored.refresh_from_db()
+    assert stored.reach == 610 and round(stored.velocity(timezone.now())) == 300  # 600 more in 2 hours
+    # Pushed again without counts, or with the same ones: nothing changes.
+    assert _push(tool, {"id": "v1", "text": post["text"]}).updated == 0
+    assert _push(tool, {**post, "reactions": 400, "shares": 210}).updated == 0
+    assert Alert.objects.filter(post=stored).count() == 1
+
+
+def test_a_post_stored_meanwhile_by_another_request_is_not_stored_or_alerted_twice(tool, monkeypatch):
+    text = "Uống nước tiểu hoặc nuốt giun đất sống chữa được Covid-19 nha mn"
+    _push(tool, {"id": "race1", "text": text})
+    monkeypatch.setattr(ingest, "_known", lambda source, ids: {})  # as if read before the other insert
+    result = _push(tool, {"id": "race1", "text": text}, {"id": "race2", "text": text})
+    assert Post.objects.filter(source=tool, external_id__in=["race1", "race2"]).count() == 2
+    assert Alert.objects.filter(post__source=tool, post__external_id__in=["race1", "race2"]).count() == 2
+    assert result.stored == 2  # what the rows now hold, the other request's included
