@@ -34,8 +34,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from scripts import demo_server
 from scripts.bench_matcher import DATA, repeat_of, synthetic_claims, word_pool
-from scripts.demo_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTS = int(os.environ.get("BENCH_LISTENING_POSTS", "100000"))
@@ -102,31 +102,10 @@ def bodies(lines, prefix: str) -> list[bytes]:
     return out
 
 
-@contextmanager
 def gunicorn(env: dict, workers: int):
     """gunicorn as `make demo` runs it, but with sync workers: a busy worker takes no second
     request (a gthread worker queues it), so two clients get two workers; no 30 s limit."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "tincay.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--worker-class", "sync", "--timeout", "600", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/login/", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"gunicorn did not start: {proc.stderr.read().decode()[-2000:]}") from None
-                time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+    return demo_server.gunicorn(env, workers=workers, threads=1, worker_class="sync", timeout=600)
 
 
 def push(url: str, key: str, source: str, body: bytes) -> dict:
@@ -337,7 +316,8 @@ def run_one(db_url: str) -> dict:
     out["recall"] = sum(1 for i, target in repeats if found.get(i, (None,))[0] == target), len(repeats)
     others = [found.get(f"{i}", (None, None))[1] for i, (_line, target) in enumerate(lines) if not target]
     out["false"] = {level: others.count(level) for level in ("auto", "suggest", "watch")} | {"of": len(others)}
-    out["breakdown"] = breakdown(person, bodies(lines[BATCH : 2 * BATCH], "inproc-")[0], "bench-inprocess")
+    sample = lines[BATCH : 2 * BATCH] or lines[:BATCH]  # the ids get their own prefix: new posts either way
+    out["breakdown"] = breakdown(person, bodies(sample, "inproc-")[0], "bench-inprocess")
     return out
 
 

@@ -58,13 +58,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 1, threads: int = 4):
+def gunicorn(env: dict, workers: int = 1, threads: int = 4, worker_class: str = "gthread", timeout: int = 30):
     """Yield the base URL of gunicorn serving Tin Cậy with `env`; stop it afterwards."""
     port = free_port()
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "tincay.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
-         "--worker-class", "gthread", "--log-level", "warning"],
+         "--worker-class", worker_class, "--timeout", str(timeout), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -81,7 +81,7 @@ def gunicorn(env: dict, workers: int = 1, threads: int = 4):
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=60)
 
 
 @contextmanager
