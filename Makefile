@@ -40,7 +40,7 @@ var/misinfo_key: $(VENV)/.base
 	@umask 077 && $(PY) -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
 
 # Migrate, collect static files and load the demo data into the SQLite database under var/.
-DEMO_ENV := SECRET_KEY_FILE=var/secret_key MISINFO_KEY_FILE=var/misinfo_key HTTPS=0
+DEMO_ENV := SECRET_KEY_FILE=var/secret_key MISINFO_KEY_FILE=var/misinfo_key HTTPS=0 LISTENING_DEMO_FEED=1
 
 demo-data: $(VENV)/.base var/secret_key var/misinfo_key
 	@scripts/system-deps demo

@@ -23,7 +23,7 @@ MODULES = {
 
 ROLE_MODULES = {
     Role.LEADER: ["reporting", "misinfo", "listening", "situation", "outreach", "roster"],
-    Role.FOCAL_POINT: ["reporting", "situation", "misinfo"],
+    Role.FOCAL_POINT: ["reporting", "situation", "misinfo", "listening"],
     Role.INSPECTOR: ["misinfo", "listening"],
     Role.TELECOM_IT: ["outreach"],
     Role.IT_CENTRE: ["roster"],

@@ -141,8 +141,8 @@ def save_watchlist(actor, watchlist: Watchlist, data: dict, notify) -> Watchlist
     _require(actor, "listening.watch", None if creating else watchlist)
     errors = {}
     name, error = check_text(data.get("name") or "", _("Name"))
-    if error or not name.strip() or len(name) > 120:
-        errors["name"] = error or _("Give the watchlist a name of at most 120 characters.")
+    if error or not name.strip() or len(name) > 120 or "\n" in name or "\r" in name:
+        errors["name"] = error or _("Give the watchlist a name of at most 120 characters, on one line.")
     phrases, error = check_text(data.get("phrases") or "", _("Phrases"))
     lines = [line.strip() for line in phrases.splitlines() if line.strip()] if not error else []
     if error:
@@ -181,7 +181,10 @@ def save_watchlist(actor, watchlist: Watchlist, data: dict, notify) -> Watchlist
     if creating:
         watchlist.created_by = actor
     watchlist.save()
-    watchlist.notify.set(notify)
+    # People this person cannot see (a province inspector, for a district) stay as they were:
+    # they were not on the form, so leaving them out is not a choice to remove them.
+    unseen = [] if creating else [p for p in watchlist.notify.all() if not can_see(actor, p)]
+    watchlist.notify.set(notify + unseen)
     audit.record(actor, "listening.watchlist", watchlist, before=before,
                  after={"name": watchlist.name, "phrases": watchlist.phrases, "mode": watchlist.mode})  # fmt: skip
     return watchlist

@@ -27,6 +27,7 @@ class ListeningConfig(AppConfig):
         from core import scheduler
 
         scheduler.register("listening.feeds", self.poll_feeds)
+        scheduler.register("listening.demo_feed", self.demo_feed)
 
     @staticmethod
     def poll_feeds(now) -> int:
@@ -34,3 +35,14 @@ class ListeningConfig(AppConfig):
         from . import feeds
 
         return feeds.poll_due(now)
+
+    @staticmethod
+    def demo_feed(now) -> int:
+        """`make demo` only (LISTENING_DEMO_FEED): the demo listening tool keeps posting."""
+        from django.conf import settings
+
+        if not settings.LISTENING_DEMO_FEED:
+            return 0
+        from . import demo
+
+        return demo.live(now)

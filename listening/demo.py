@@ -30,6 +30,8 @@ LOCAL_POSTS = [
     "Ở Kiên Lương có người uống nước lá tre với muối, nói là hết Covid luôn",
     "Tân Hiệp phun thuốc khử trùng bằng máy bay đêm nay, đóng cửa sổ lại nha cả nhà",
 ]
+# What people add around a rumour when they pass it on (the live demo feed).
+CHATTER = ["", "Mn ơi, ", "Nghe nói ", "Thật ko vậy? ", "Share gấp: ", "Bên nhóm Zalo xóm gửi: ", "Có ai biết ko, "]
 WATCHLISTS = [
     ("Phong tỏa Rạch Giá", "phong tỏa\nRạch Giá", "near", 6, "899"),
     ("Cảng Tắc Cậu", "Tắc Cậu", "any", 8, "905"),
@@ -83,3 +85,35 @@ def load(now=None) -> dict:
         if first is not None:
             actions.attach(inspector, first)
     return {"sources": Source.objects.count(), "stored": result.stored, "alerts": result.alerts}
+
+
+def live(now) -> int:
+    """One minute of the demo listening tool: every other minute a new post (a rumour passed on, news or
+    chatter), and new counts for a few of the day's posts, so reach grows and the queue moves.
+    Ids and counts come from the minute: two schedulers push the same and store it once."""
+    tool = Source.objects.filter(kind=Source.Kind.API).order_by("pk").first()
+    if tool is None:
+        return 0
+    minute = now.replace(second=0, microsecond=0)
+    rng = random.Random(minute.isoformat())  # noqa: S311 (demo figures, not secrets)
+    texts = [json.loads(line)["text"] for line in (DATA / "posts-2020-2021.jsonl").open(encoding="utf-8")]
+    items = []
+    if minute.minute % 2 == 0:  # a new post every other minute
+        text = rng.choice(CHATTER) + rng.choice(texts + LOCAL_POSTS)
+        items.append((1, {
+            "id": f"live-{minute:%Y%m%d%H%M}", "text": text, "author": rng.choice(HANDLES),
+            "url": f"https://facebook.com/demo/posts/live{minute:%Y%m%d%H%M}",
+            "published_at": (minute - datetime.timedelta(minutes=rng.randint(1, 30))).isoformat(),
+            "reactions": rng.randint(0, 40), "comments": rng.randint(0, 10), "shares": rng.randint(0, 10),
+        }))  # fmt: skip
+    recent = tool.posts.filter(received_at__gte=now - datetime.timedelta(hours=24)).order_by("-received_at")[:20]
+    for i, post in enumerate(rng.sample(list(recent), min(3, len(recent))), 2):
+        grow = 1 + rng.random() * (0.8 if post.reach > 100 else 0.3)
+        items.append((i, {
+            "id": post.external_id, "text": post.text, "reactions": int(post.reactions * grow) + rng.randint(0, 5),
+            "comments": int(post.comments * grow), "shares": int(post.shares * grow) + rng.randint(0, 3),
+        }))  # fmt: skip
+    if not items:
+        return 0
+    result = ingest.store(tool, items, notify=False)
+    return result.stored + result.updated

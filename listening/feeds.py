@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 
 import feedparser
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -364,11 +365,16 @@ def due(now) -> list[Source]:
 
 
 def claim(source: Source, now) -> bool:
-    """Take the source for this poll, unless another poller changed it since we read it: the
-    UPDATE matches only the values we saw (a fetch or an error moves one of them)."""
-    taken = Source.objects.filter(
-        pk=source.pk, last_fetch_at=source.last_fetch_at, last_error_at=source.last_error_at
-    ).update(last_fetch_at=now)
+    """Take the source for this poll, unless another poller is reading it (its lease,
+    `fetching_until`, has not run out) or changed it since we read it (a fetch or an error
+    moves `last_fetch_at` or `last_error_at`): one conditional UPDATE decides."""
+    timeout = getattr(settings, "LISTENING_FEED_TIMEOUT", DEFAULT_TIMEOUT)
+    lease = now + datetime.timedelta(seconds=timeout + 60)  # a poller that died frees it by then
+    taken = (
+        Source.objects.filter(pk=source.pk, last_fetch_at=source.last_fetch_at, last_error_at=source.last_error_at)
+        .filter(Q(fetching_until__isnull=True) | Q(fetching_until__lt=now))
+        .update(last_fetch_at=now, fetching_until=lease)
+    )
     return taken == 1
 
 
@@ -390,6 +396,7 @@ def poll(source: Source, now=None) -> FetchResult:
         # "Last fetched" stays the last fetch that worked; last_error_at makes the feed wait.
         Source.objects.filter(pk=source.pk, last_fetch_at=now).update(last_fetch_at=before)
         source.last_fetch_at = before
+    Source.objects.filter(pk=source.pk).update(fetching_until=None)
     return result
 
 

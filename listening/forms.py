@@ -7,6 +7,18 @@ from core.models import OrgUnit, Person
 from .models import Source, Watchlist
 
 
+class _PeopleField(forms.ModelMultipleChoiceField):
+    """People by id: anything that is not a plausible id is refused before the query (a huge
+    number would overflow SQLite's integers)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdigit() or int(str(pk)) >= 2**31:
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                            params={"pk": str(pk)[:20]})  # fmt: skip
+        return super()._check_values(value)
+
+
 def _areas(person):
     return visible_to(person, OrgUnit.objects.filter(level__in=["province", "district"], is_active=True)).order_by(
         "path"
@@ -27,7 +39,7 @@ class WatchlistForm(forms.Form):
     org_unit = forms.ModelChoiceField(
         label=_("Area"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("Whole province")
     )
-    notify = forms.ModelMultipleChoiceField(
+    notify = _PeopleField(
         label=_("Notify by email"), queryset=Person.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip

@@ -39,6 +39,35 @@ def _count(value, name: str, number: int):
     return value, None
 
 
+EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)  # before social networks: a wrong date
+
+
+def _when(value):
+    """An aware datetime, None when it is not one, False when it is not a plausible date of a post."""
+    try:
+        published = parse_datetime(value[:40]) if isinstance(value, str) else None
+        if published is None:
+            return None
+        if timezone.is_naive(published):
+            published = timezone.make_aware(published, datetime.UTC)
+        if not EARLIEST <= published <= timezone.now() + datetime.timedelta(days=1):
+            return False
+    except (ValueError, OverflowError):  # 2021-02-30, or a year 1 at +07:00 (before datetime.min in UTC)
+        return None
+    return published
+
+
+def _storable(value: str) -> bool:
+    """Every database stores it: no NUL or other control characters, no lone surrogates."""
+    if CONTROL_RE.search(value):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _post(item, number: int, source: Source):
     """A Post (not saved) from one parsed line, or an error message."""
     if not isinstance(item, dict):
@@ -48,6 +77,12 @@ def _post(item, number: int, source: Source):
         return None, _("Line %(line)d: “id” is missing or not a plain value.") % {"line": number}
     if not isinstance(text, str) or not text.strip():
         return None, _("Line %(line)d: “text” is missing or empty.") % {"line": number}
+    for name in ("id", "url", "author"):  # kept as they are, so they must be plain text
+        value = item.get(name)
+        if isinstance(value, str) and not _storable(value):
+            return None, _("Line %(line)d: “%(field)s” has characters that are not text (NUL, control or broken).") % {
+                "line": number, "field": name,
+            }  # fmt: skip
     counts = {}
     for name in ("reactions", "comments", "shares"):
         counts[name], error = _count(item.get(name), name, number)
@@ -55,11 +90,13 @@ def _post(item, number: int, source: Source):
             return None, error
     published = None
     if item.get("published_at") not in (None, ""):
-        published = parse_datetime(str(item["published_at"])[:40]) if isinstance(item["published_at"], str) else None
+        published = _when(item["published_at"])
         if published is None:
             return None, _("Line %(line)d: “published_at” must be a date and time (ISO 8601).") % {"line": number}
-        if timezone.is_naive(published):
-            published = timezone.make_aware(published, datetime.UTC)
+        if published is False:
+            return None, _("Line %(line)d: “published_at” is not a plausible date (from 2000 to today).") % {
+                "line": number
+            }
     url = item.get("url") or ""
     if not isinstance(url, str) or len(url) > 1000 or (url and not url.startswith(("http://", "https://"))):
         return None, _("Line %(line)d: “url” must be a web address.") % {"line": number}
@@ -127,10 +164,10 @@ def store(source: Source, items, result: Result | None = None, notify: bool = Tr
         screener = screening.Screener()
         for post in new:
             post.org_unit_id = screener.place(post.text) or source.org_unit_id
-            post.first_reach, post.counted_at = post.reach, now
+            post.first_reach, post.counted_at, post.received_at = post.reach, now, now  # the batch's stamp
         raised = screener.alerts_for(new)
     with transaction.atomic():
-        created = _insert(source, new, raised)
+        created, raised = _insert(source, new, raised, now)
         Alert.objects.bulk_create(raised, batch_size=1000, ignore_conflicts=True)
         if recounted:
             Post.objects.bulk_update(recounted, ["reactions", "comments", "shares", "counted_at"], batch_size=1000)
@@ -165,27 +202,32 @@ def _recounted(posts: list, known: dict) -> list:
     return changed
 
 
-def _insert(source: Source, new: list, raised: list) -> list:
-    """Insert the new posts and return them with their keys. A post another request stored
-    meanwhile makes the plain insert fail; then the posts are inserted one batch at a time,
-    skipping those, and read back (and the alerts follow the stored rows)."""
+def _insert(source: Source, new: list, raised: list, stamp) -> tuple[list, list]:
+    """Insert the new posts; return those this call stored, with their keys, and their alerts.
+    A post another request stored meanwhile makes the plain insert fail; then the posts are
+    inserted skipping those, and ours are read back by the batch's stamp (`received_at`), so the
+    other request's posts are neither counted nor alerted (nor their watchers told) twice."""
     if not new:
-        return []
+        return [], []
     try:
         with transaction.atomic():
             created = Post.objects.bulk_create(new, batch_size=1000)
         if all(p.pk is not None for p in created):
-            return created
+            return created, raised
     except IntegrityError:
         pass
     Post.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     stored = {}
     for start in range(0, len(new), 1000):
         chunk = [p.external_id for p in new[start : start + 1000]]
-        stored.update({p.external_id: p for p in Post.objects.filter(source=source, external_id__in=chunk)})
+        mine = Post.objects.filter(source=source, external_id__in=chunk, received_at=stamp)
+        stored.update({p.external_id: p for p in mine})
+    kept = []
     for alert in raised:
-        alert.post = stored[alert.post.external_id]
-    return list(stored.values())
+        if alert.post.external_id in stored:
+            alert.post = stored[alert.post.external_id]
+            kept.append(alert)
+    return list(stored.values()), kept
 
 
 def check(source: Source, items) -> Result:

@@ -31,6 +31,7 @@ class Source(models.Model):
     poll_minutes = models.PositiveSmallIntegerField(_("poll every (minutes)"), default=15)
     etag = models.CharField(max_length=200, blank=True, editable=False)
     modified = models.CharField(max_length=100, blank=True, editable=False)
+    fetching_until = models.DateTimeField(null=True, blank=True, editable=False)  # a poller's lease
     # Exports of listening tools: which column of the file holds each field of a post, saved
     # from the last upload ({"id": "Post ID", "text": "Content", ...}).
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)

@@ -33,7 +33,8 @@ def notify_watchers(watchlist_id: int, post_ids: list[int]) -> int:
         with override(settings.LANGUAGE_CODE):
             lines = [f"- {p.text[:200]}" + (f"\n  {p.url}" if p.url else "") + f"\n  ({p.source.name})" for p in posts]
             more = total - len(posts)
-            subject = _("Watchlist “%(name)s”: %(n)d new posts") % {"name": watchlist.name, "n": total}
+            name = " ".join(watchlist.name.split())  # a header is one line
+            subject = _("Watchlist “%(name)s”: %(n)d new posts") % {"name": name, "n": total}
             body = _("New posts hit the watchlist “%(name)s”:\n\n%(posts)s\n\nAlerts: %(link)s") % {
                 "name": watchlist.name,
                 "posts": "\n".join(lines) + (("\n" + _("… and %(n)d more.") % {"n": more}) if more > 0 else ""),

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,17 +54,18 @@ def _int(value):
     return number if 0 < number < 2**31 else None
 
 
-def _filtered(request):
-    """The alerts this person sees, narrowed by the filters of the query string."""
-    alerts = visible_to(request.user, Alert.objects.all())
+def _filtered(person, params):
+    """The alerts this person sees, narrowed by the filters (a query string, or the same filters
+    sent with a form for the whole group)."""
+    alerts = visible_to(person, Alert.objects.all())
     f = {
-        "state": request.GET.get("state", "open") if request.GET.get("state", "open") in STATES else "open",
-        "level": request.GET.get("level", "") if request.GET.get("level", "") in Alert.Level.values else "",
-        "district": _int(request.GET.get("district")),
-        "source": _int(request.GET.get("source")),
-        "watchlist": _int(request.GET.get("watchlist")),
-        "claim": _int(request.GET.get("claim")),
-        "q": clean_query(request.GET.get("q", "")),
+        "state": params.get("state", "open") if params.get("state", "open") in STATES else "open",
+        "level": params.get("level", "") if params.get("level", "") in Alert.Level.values else "",
+        "district": _int(params.get("district")),
+        "source": _int(params.get("source")),
+        "watchlist": _int(params.get("watchlist")),
+        "claim": _int(params.get("claim")),
+        "q": clean_query(params.get("q", "")),
     }
     if f["state"] != "all":
         alerts = alerts.filter(state=f["state"])
@@ -82,14 +83,28 @@ def _filtered(request):
     return alerts, f
 
 
+def _shown(person, alerts) -> None:
+    """Set `shown_claim` / `shown_watchlist` on each alert: its claim and watchlist when the
+    person may see them (a district's post may repeat another area's claim or hit a province
+    watchlist: the alert is theirs, the claim's wording and the watchlist's name are not)."""
+    claims = {a.claim_id for a in alerts} - {None}
+    watchlists = {a.watchlist_id for a in alerts} - {None}
+    claims = Claim.objects.in_bulk(visible_to(person, Claim.objects.filter(pk__in=claims)).values_list("pk", flat=True))
+    watchlists = Watchlist.objects.in_bulk(
+        visible_to(person, Watchlist.objects.filter(pk__in=watchlists)).values_list("pk", flat=True)
+    )
+    for alert in alerts:
+        alert.shown_claim, alert.shown_watchlist = claims.get(alert.claim_id), watchlists.get(alert.watchlist_id)
+
+
 def _matches_query(post, words) -> bool:
-    text = set(tokens(post.text))
+    text = set(tokens(post.text[:5000]))
     return all(w in text or any(t.startswith(w) for t in text) for w in words)
 
 
 @requires("listening.view")
 def alert_list(request):
-    alerts, f = _filtered(request)
+    alerts, f = _filtered(request.user, request.GET)
     now = timezone.now()
     day_ago = now - datetime.timedelta(hours=24)
     sums = {
@@ -119,7 +134,11 @@ def alert_list(request):
     )
     claims = Claim.objects.in_bulk(visible_claims)
     cases = {c.claim_id: c for c in visible_to(request.user, Case.objects.filter(claim__in=visible_claims))}
-    watchlists = Watchlist.objects.in_bulk([g["key"] for g in page.object_list if g["kind"] == "watch"])
+    watchlists = Watchlist.objects.in_bulk(
+        visible_to(
+            request.user, Watchlist.objects.filter(pk__in=[g["key"] for g in page.object_list if g["kind"] == "watch"])
+        ).values_list("pk", flat=True)
+    )
     limit = 200 if (f["claim"] or f["watchlist"]) else SHOWN_PER_GROUP
     base = alerts.select_related("post__source", "post__org_unit", "watchlist")
     for group in page.object_list:
@@ -136,6 +155,7 @@ def alert_list(request):
         group["claim_obj"] = claims.get(group["key"]) if group["kind"] == "claim" else None
         group["case"] = cases.get(group["key"]) if group["kind"] == "claim" else None
         group["watchlist_obj"] = watchlists.get(group["key"]) if group["kind"] == "watch" else None
+    _shown(request.user, [alert for group in page.object_list for alert in group["alerts"]])
     found = []
     if words:  # a search lists matching alerts, newest first, not groups
         for alert in base.order_by("-created_at")[:2000]:
@@ -143,6 +163,7 @@ def alert_list(request):
                 alert.velocity = velocity(alert.post, now)
                 found.append(alert)
         found = found[:200]
+        _shown(request.user, found)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -179,11 +200,16 @@ def _alert(request, pk) -> Alert:
     )
 
 
-def _back(request, default: str) -> str:
+def _back(request, default: str) -> HttpResponseRedirect:
+    """Back to the page the form was on (`next`, a path on this site), else to `default`."""
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+    ):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(default)
 
 
 OPERATIONS = {"dismiss", "attach", "tip", "reopen"}
@@ -215,6 +241,7 @@ def alert_act(request, pk, operation):
     if request.htmx:
         alert = _alert(request, alert.pk)
         alert.velocity = velocity(alert.post, timezone.now())
+        _shown(request.user, [alert])
         return render(
             request,
             "listening/_alert.html",
@@ -230,7 +257,7 @@ def alert_act(request, pk, operation):
         messages.error(request, error)
     else:
         messages.success(request, _("Done: %(state)s.") % {"state": alert.get_state_display()})
-    return redirect(_back(request, reverse("listening:alerts")))
+    return _back(request, reverse("listening:alerts"))
 
 
 @requires("listening.handle")
@@ -240,23 +267,24 @@ def alert_bulk(request):
     operation = request.POST.get("operation")
     if operation not in {"dismiss", "attach", "tip"}:
         messages.error(request, _("Choose what to do with the alerts."))
-        return redirect(_back(request, reverse("listening:alerts")))
-    alerts = visible_to(request.user, Alert.objects.filter(state=Alert.State.OPEN))
+        return _back(request, reverse("listening:alerts"))
+    # The page's own filters (district, kind, source) come with the form: only what was shown.
+    alerts, _f = _filtered(request.user, {**request.POST.dict(), "state": "open", "claim": "", "watchlist": ""})
     if claim := _int(request.POST.get("claim")):
         alerts = alerts.filter(claim_id=claim)
     elif watchlist := _int(request.POST.get("watchlist")):
         alerts = alerts.filter(claim__isnull=True, watchlist_id=watchlist)
     else:
         messages.error(request, _("Choose the group of alerts."))
-        return redirect(_back(request, reverse("listening:alerts")))
+        return _back(request, reverse("listening:alerts"))
     if operation == "attach" and not claim:
         messages.error(request, _("Posts without a claim are attached one by one, from the post's page."))
-        return redirect(_back(request, reverse("listening:alerts")))
+        return _back(request, reverse("listening:alerts"))
     done, problems = actions.bulk(request.user, list(alerts.order_by("pk")[:500]), operation)
     messages.success(request, _("%(n)d alerts handled.") % {"n": done})
     for problem in problems[:10]:
         messages.warning(request, problem)
-    return redirect(_back(request, reverse("listening:alerts")))
+    return _back(request, reverse("listening:alerts"))
 
 
 @requires("listening.view")
@@ -271,16 +299,17 @@ def post_detail(request, pk):
     )
     claims = Claim.objects.in_bulk(visible)
     candidates = [(claims[m.claim_id], m) for m in found if m.claim_id in claims]
-    words = set()
-    if alert and alert.claim_id:
-        words |= next(
-            (set(m.shared) for m in found if m.claim_id == alert.claim_id), set(content_tokens(alert.claim.statement))
-        )
-    if alert and alert.watchlist_id:
-        words |= {w for phrase in Rule.parse(alert.watchlist.phrases).phrases for w in phrase}
-    case = None
-    if alert and alert.claim_id:
-        case = visible_to(request.user, Case.objects.filter(claim_id=alert.claim_id)).first()
+    words, case = set(), None
+    if alert is not None:
+        _shown(request.user, [alert])
+        if alert.shown_claim:
+            claim = alert.shown_claim
+            words |= next(
+                (set(m.shared) for m in found if m.claim_id == claim.pk), set(content_tokens(claim.statement))
+            )
+            case = visible_to(request.user, Case.objects.filter(claim=claim)).first()
+        if alert.shown_watchlist:
+            words |= {w for phrase in Rule.parse(alert.shown_watchlist.phrases).phrases for w in phrase}
     handle = can(request.user, "listening.handle")
     if alert is not None:
         alert.post, alert.velocity = post, velocity(post, timezone.now())
@@ -426,6 +455,9 @@ def source_poll(request, pk):
     from . import feeds
 
     source = get_object_or_404(Source, pk=pk, kind=Source.Kind.RSS)
+    if not source.is_active:
+        messages.error(request, _("The feed is paused: make it active first."))
+        return redirect("listening:sources")
     result = feeds.poll(source)
     if result.busy:
         messages.warning(request, _("The feed is being read right now; look again in a minute."))
@@ -454,6 +486,21 @@ FIELD_LABELS = {
 }
 
 
+def _sweep_uploads(now) -> None:
+    """Files of uploads left half-way (the mapping step never sent) go after a day."""
+    try:
+        _dirs, files = default_storage.listdir(UPLOAD_DIR)
+    except FileNotFoundError:
+        return
+    for name in files:
+        path = f"{UPLOAD_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < now - datetime.timedelta(days=1):
+                default_storage.delete(path)
+        except (FileNotFoundError, OSError):
+            continue  # another request swept it
+
+
 def _upload_path(token: str) -> str:
     return f"{UPLOAD_DIR}/{hashlib.sha256(token.encode()).hexdigest()}.bin"
 
@@ -463,7 +510,7 @@ def source_upload(request, pk):
     """An export of a listening tool: the file first, then which column is which (saved for the
     source), a dry run, and the import. The file waits under a random name known only to this
     session."""
-    source = get_object_or_404(Source, pk=pk)
+    source = get_object_or_404(Source, pk=pk, kind=Source.Kind.CSV)
     pending = request.session.get("listening_uploads", {})
     token = request.POST.get("token") or request.GET.get("token") or ""
     if token and pending.get(token) != source.pk:
@@ -482,6 +529,7 @@ def source_upload(request, pk):
                 except uploads.UploadError as e:
                     form.add_error("file", str(e))
                 else:
+                    _sweep_uploads(timezone.now())
                     token = secrets.token_urlsafe(16)
                     default_storage.save(_upload_path(token), ContentFile(data))
                     pending[token] = source.pk

@@ -237,6 +237,7 @@ def url_args(people):
     alert = Alert.objects.filter(post__org_unit__code="899").order_by("pk").first()  # Rạch Giá again
     watchlist = Watchlist.objects.get(org_unit__code="899")
     feed = Source.objects.filter(kind="rss").first()
+    export = Source.objects.filter(kind="csv").first()
 
     def args(name, person):
         if name.startswith("listening:"):
@@ -245,7 +246,7 @@ def url_args(people):
                 "listening:post": {"pk": alert.post_id},
                 "listening:watchlist_edit": {"pk": watchlist.pk},
                 "listening:source_edit": {"pk": feed.pk},
-                "listening:source_upload": {"pk": feed.pk},
+                "listening:source_upload": {"pk": export.pk},
                 "listening:source_poll": {"pk": feed.pk},
             }.get(name, {})
         if name.startswith("misinfo:"):

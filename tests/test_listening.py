@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.urls import reverse
 
 from core.models import AuditEvent, OrgUnit
@@ -390,4 +391,27 @@ def test_a_post_stored_meanwhile_by_another_request_is_not_stored_or_alerted_twi
     result = _push(tool, {"id": "race1", "text": text}, {"id": "race2", "text": text})
     assert Post.objects.filter(source=tool, external_id__in=["race1", "race2"]).count() == 2
     assert Alert.objects.filter(post__source=tool, post__external_id__in=["race1", "race2"]).count() == 2
-    assert result.stored == 2  # what the rows now hold, the other request's included
+    assert result.stored == 1  # race2 only: race1 is the other request's
+    assert result.alerts == 1
+
+
+def test_the_demo_feed_posts_once_per_minute_and_only_in_the_demo(settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from core import scheduler
+
+    now = timezone.now().replace(second=5)
+    minutes = [now + datetime.timedelta(minutes=k) for k in range(6)]
+    settings.LISTENING_DEMO_FEED = False
+    assert scheduler.JOBS["listening.demo_feed"](now) == 0
+    settings.LISTENING_DEMO_FEED = True
+    before = Post.objects.count()
+    for moment in minutes:
+        scheduler.JOBS["listening.demo_feed"](moment)
+        scheduler.JOBS["listening.demo_feed"](moment)  # a second scheduler on the same minute
+    live = Post.objects.filter(external_id__startswith="live-")
+    assert live.count() == Post.objects.count() - before >= 1
+    assert live.values("external_id").distinct().count() == live.count()
+    assert Post.objects.filter(counted_at__gt=F("received_at")).exists()  # counts read again

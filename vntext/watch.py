@@ -66,9 +66,12 @@ def _closest(spans: list, phrases: list, within: int) -> list[tuple[int, int]] |
         have += count[kind] == 1
         while have == kinds:
             start = spans[left][0]
-            width = max(b for _a, b, _k in spans[left : right + 1]) - start
-            if width - words_in_phrases <= within and (best is None or width < best[0]):
-                best = (width, left, right)
+            # A window whose starts already lie too far apart cannot hold: skip computing its end,
+            # so the work per step stays bounded by `within` (not by the length of the text).
+            if spans[right][0] - start - words_in_phrases <= within:
+                width = max(b for _a, b, _k in spans[left : right + 1]) - start
+                if width - words_in_phrases <= within and (best is None or width < best[0]):
+                    best = (width, left, right)
             count[spans[left][2]] -= 1
             have -= count[spans[left][2]] == 0
             left += 1
