@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import http.client
 import io
+import ipaddress
 import logging
 import re
 import socket
@@ -62,14 +63,42 @@ class FeedError(Exception):
 # --- Fetching ---------------------------------------------------------------------------------
 
 
+def _inside(url: str) -> bool:
+    """Whether the address leads inside the network (loopback, private, link-local such as the
+    cloud metadata address): a feed is a public site, and an address typed in the sources page
+    must not make the server read its own network. Through a proxy the proxy decides; a host
+    that does not resolve is left to the fetch, which says so."""
+    if getattr(settings, "LISTENING_FEED_ALLOW_PRIVATE", False):
+        return False
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if urllib.request.getproxies().get(parts.scheme) and not urllib.request.proxy_bypass(host):
+        return False
+    try:
+        found = socket.getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP
+        )
+    except (socket.gaierror, UnicodeError, ValueError):
+        return False
+    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in found)
+
+
+def _refuse_inside(url: str) -> None:
+    if _inside(url):
+        raise FeedError(_("The feed's address leads inside the network; only public sites are read."))
+
+
 class _RedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http and https only (urllib would also follow ftp)."""
+    """Follows redirects to public http and https addresses only (urllib would also follow ftp)."""
 
     def http_error_302(self, req, fp, code, msg, headers):
         target = urllib.parse.urljoin(req.full_url, headers.get("Location") or headers.get("URI") or "")
         if urllib.parse.urlsplit(target).scheme not in ("http", "https"):
             fp.close()
             raise FeedError(_("The feed redirected to an address that is not http:// or https://."))
+        if _inside(target):
+            fp.close()
+            raise FeedError(_("The feed's address leads inside the network; only public sites are read."))
         return super().http_error_302(req, fp, code, msg, headers)
 
     http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
@@ -164,6 +193,7 @@ def _download(source: Source):
     limit = int(getattr(settings, "LISTENING_FEED_MAX_BYTES", DEFAULT_MAX_BYTES))
     if not _is_web_address(source.url):
         raise FeedError(_("Only http:// and https:// feed addresses can be fetched."))
+    _refuse_inside(source.url)
     headers = {
         "User-Agent": USER_AGENT,
         "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",

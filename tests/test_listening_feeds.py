@@ -134,6 +134,12 @@ def answer(body: bytes, *, etag=None, modified=None, status=200, content_type="a
     return route
 
 
+@pytest.fixture(autouse=True)
+def _loopback_feeds(settings):
+    """The test server is on 127.0.0.1, which real feeds may not use (see the last tests)."""
+    settings.LISTENING_FEED_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def server():
     httpd = FeedServer()
@@ -413,3 +419,34 @@ def test_poll_feeds_command_reports_each_feed(server, feed):
     assert "Trang hỏng: error:" in _command("--all") and len(server.hits("/rss")) == 3
     with pytest.raises(CommandError, match="No source"):
         _command("--source", "Không có")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://127.0.0.1:{port}/rss",
+        "http://localhost:{port}/rss",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:{port}/rss",
+    ],
+)
+def test_addresses_inside_the_network_are_not_read(server, feed, settings, address):
+    settings.LISTENING_FEED_ALLOW_PRIVATE = False
+    server.routes["/rss"] = answer(rss(RSS_ITEM_1))
+    feed.url = address.format(port=server.server_address[1])
+    feed.save()
+    result = feeds.fetch(feed)
+    feed.refresh_from_db()
+    assert result.stored == 0 and "inside the network" in result.error and feed.last_error == result.error
+
+
+def test_a_public_feed_redirecting_inside_is_not_followed(settings):
+    from listening.feeds import FeedError, _RedirectHandler
+
+    settings.LISTENING_FEED_ALLOW_PRIVATE = False
+    request = type("R", (), {"full_url": "http://example.org/rss"})()
+    closed = []
+    fp = type("F", (), {"close": lambda self: closed.append(1)})()
+    with pytest.raises(FeedError, match="inside the network"):
+        _RedirectHandler().http_error_302(request, fp, 302, "Found", {"Location": "http://127.0.0.1/admin"})
+    assert closed == [1]

@@ -330,6 +330,8 @@ MISINFO_IMAP_URL = env_secret("MISINFO_IMAP_URL")
 # News feeds: how long one reading may take (seconds) and how large a feed may be (bytes).
 LISTENING_FEED_TIMEOUT = env_int("LISTENING_FEED_TIMEOUT", 20)
 LISTENING_FEED_MAX_BYTES = env_int("LISTENING_FEED_MAX_BYTES", 5 * 2**20)
+# Feeds on the province's own network (an intranet news site): allow private addresses.
+LISTENING_FEED_ALLOW_PRIVATE = env_bool("LISTENING_FEED_ALLOW_PRIVATE", False)
 # `make demo`: the demo listening tool pushes a few posts a minute and new counts of recent ones.
 LISTENING_DEMO_FEED = env_bool("LISTENING_DEMO_FEED", False)
 # Evidence files (screenshots, saved pages, PDF): at most this size each.
