@@ -12,7 +12,7 @@ from core.access import can, can_see
 from core.validation import check_text
 from misinfo import actions as desk
 from misinfo.actions import Rejected
-from misinfo.models import Case, Claim
+from misinfo.models import Case
 
 from .models import Alert, Watchlist
 
@@ -196,6 +196,3 @@ def can_see_province(actor) -> bool:
 
     root = scope_root(actor)
     return bool(actor.is_superuser or (root is not None and root.parent_id is None))
-
-
-__all__ = ["Claim", "attach", "bulk", "dismiss", "reopen", "save_watchlist", "to_desk"]
