@@ -646,5 +646,5 @@ def listening_push(request, source: str = Query(..., min_length=1, max_length=12
     target, _created = Source.objects.get_or_create(name=source.strip(), defaults={"kind": Source.Kind.API})
     if target.kind != Source.Kind.API or not target.is_active:
         message = _("This source takes no posts through the API (it is a feed, an export or paused).")
-        return Status(422, {"detail": message, "errors": {"source": message}})
+        return _rejected(misinfo_actions.Rejected({"source": message}))
     return Status(200, listening_ingest.ingest(target, request.body))

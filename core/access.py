@@ -122,6 +122,12 @@ def scope_root(person):
     return None
 
 
+def can_see_province(person) -> bool:
+    """Whether the person sees the whole province (a province role, or a superuser)."""
+    root = scope_root(person)
+    return bool(_active(person) and (person.is_superuser or (root is not None and root.parent_id is None)))
+
+
 def _lookup(prefix: str, field: str) -> str:
     return f"{prefix}__{field}" if prefix else field
 

@@ -7,6 +7,7 @@ and covers Vietnamese, so a chart looks the same on every machine and in every v
 """
 
 import base64
+import hashlib
 import io
 import os
 import tempfile
@@ -85,6 +86,19 @@ def bar_chart(
         ax.set_xticks(range(len(x_labels)), x_labels)
 
     return _chart(title, x_labels, series, y_label, percent, draw)
+
+
+def cached(name: str, figures, draw, timeout: int = 24 * 3600):
+    """What `draw()` returns (charts), kept in Django's cache under a hash of the figures they
+    show: drawing takes matplotlib a few hundred milliseconds, and new figures make a new key."""
+    from django.core.cache import cache
+
+    key = f"charts:{name}:" + hashlib.sha256(repr(figures).encode()).hexdigest()
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = draw()
+        cache.set(key, drawn, timeout)
+    return drawn
 
 
 def _chart(title, x_labels, series, y_label, percent, draw) -> ChartImage:

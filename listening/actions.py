@@ -8,13 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit
-from core.access import can, can_see
+from core.access import can, can_see, can_see_province
 from core.validation import check_text
 from misinfo import actions as desk
 from misinfo.actions import Rejected
 from misinfo.models import Case
+from vntext.watch import phrases_of
 
-from .models import Alert, Watchlist
+from . import ingest, uploads
+from .models import Alert, Source, Watchlist
 
 MAX_NOTE = 500
 
@@ -113,13 +115,13 @@ def to_desk(actor, alert: Alert) -> Alert:
     return _close(actor, alert, Alert.State.TIPPED, "listening.tip", note=f"tip {tip.pk}")
 
 
-def bulk(actor, alerts, operation: str, **kwargs) -> tuple[int, list[str]]:
+def bulk(actor, alerts, operation: str) -> tuple[int, list[str]]:
     """One operation on many alerts (a claim's group): (done, problems). Each alert is its own
     transaction, so one that another inspector handled meanwhile does not undo the others."""
     done, problems = 0, []
     for alert in alerts:
         try:
-            {"dismiss": dismiss, "attach": attach, "tip": to_desk}[operation](actor, alert, **kwargs)
+            {"dismiss": dismiss, "attach": attach, "tip": to_desk}[operation](actor, alert)
             done += 1
         except Rejected as e:
             problems.append(f"#{alert.pk}: " + "; ".join(str(v) for v in e.errors.values()))
@@ -135,8 +137,6 @@ MAX_PHRASE = 200
 @transaction.atomic
 def save_watchlist(actor, watchlist: Watchlist, data: dict, notify) -> Watchlist:
     """Create or change a watchlist: checked (phrases, area in the person's scope), audited."""
-    from vntext.watch import phrases_of
-
     creating = watchlist.pk is None
     _require(actor, "listening.watch", None if creating else watchlist)
     errors = {}
@@ -190,9 +190,24 @@ def save_watchlist(actor, watchlist: Watchlist, data: dict, notify) -> Watchlist
     return watchlist
 
 
-def can_see_province(actor) -> bool:
-    """Province-wide watchlists are for people who see the whole province."""
-    from core.access import scope_root
+# --- Sources ------------------------------------------------------------------------------
 
-    root = scope_root(actor)
-    return bool(actor.is_superuser or (root is not None and root.parent_id is None))
+
+@transaction.atomic
+def save_source(actor, form) -> Source:
+    """A source created or changed through its (valid) form, audited."""
+    _require(actor, "listening.sources")
+    source = form.save()
+    audit.record(actor, "listening.source", source, after=form.cleaned_data | {"org_unit": source.org_unit_id})
+    return source
+
+
+def import_export(actor, source: Source, table, mapping: dict):
+    """An export of a listening tool stored like any batch of posts; the mapping is kept for the
+    source's next export, and the import is audited with its counts."""
+    _require(actor, "listening.sources")
+    result = ingest.store(source, uploads.items(table, mapping))
+    Source.objects.filter(pk=source.pk).update(mapping=mapping)
+    counts = f"{result.stored} stored, {result.duplicates} duplicates, {len(result.errors)} errors"
+    audit.record(actor, "listening.upload", source, note=counts)
+    return result

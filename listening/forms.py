@@ -1,7 +1,8 @@
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from core.access import can, visible_to
+from core.access import can, can_see_province, visible_to
 from core.models import OrgUnit, Person
 
 from .models import Source, Watchlist
@@ -47,8 +48,6 @@ class WatchlistForm(forms.Form):
 
     def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from .actions import can_see_province
-
         areas = _areas(person)
         if not can_see_province(person):
             areas = areas.exclude(level="province")
@@ -69,7 +68,7 @@ class SourceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = _areas(person).filter(level="district")
         self.fields["org_unit"].empty_label = _("Whole province")
-        self.fields["poll_minutes"].validators.append(_between(5, 1440))
+        self.fields["poll_minutes"].validators += [MinValueValidator(5), MaxValueValidator(1440)]
 
     def clean(self):
         data = super().clean()
@@ -78,16 +77,6 @@ class SourceForm(forms.ModelForm):
         if data.get("url") and not data["url"].startswith(("http://", "https://")):
             self.add_error("url", _("Give the address starting with http:// or https://."))
         return data
-
-
-def _between(low, high):
-    from django.core.validators import MaxValueValidator, MinValueValidator
-
-    def check(value):
-        MinValueValidator(low)(value)
-        MaxValueValidator(high)(value)
-
-    return check
 
 
 class UploadForm(forms.Form):

@@ -104,7 +104,7 @@ def _post(item, number: int, source: Source):
     clean = CONTROL_RE.sub(" ", text).encode("utf-8", "replace").decode("utf-8")[: screening.MAX_TEXT]
     post = Post(
         source=source, external_id=str(post_id), text=clean, url=url,
-        author=CONTROL_RE.sub(" ", author if isinstance(author, str) else "")[:200], published_at=published, **counts,
+        author=(author if isinstance(author, str) else "")[:200], published_at=published, **counts,
     )  # fmt: skip
     post.counts_given = any(item.get(name) not in (None, "") for name in ("reactions", "comments", "shares"))
     return post, None
@@ -139,18 +139,7 @@ def store(source: Source, items, result: Result | None = None, notify: bool = Tr
     known claim and for watchlist hits (the people a watchlist names are emailed unless
     `notify` is off: demo data tells nobody)."""
     result = result or Result()
-    posts, numbers = [], {}
-    for number, item in items:
-        result.received += 1
-        post, error = _post(item, number, source)
-        if error:
-            result.errors.append({"line": number, "error": error})
-        elif post.external_id in numbers:
-            result.duplicates += 1  # the same post twice in one batch
-        else:
-            numbers[post.external_id] = number
-            posts.append(post)
-    result.errors.sort(key=lambda e: e["line"])
+    posts = _parse(source, items, result)
     known = _known(source, [p.external_id for p in posts])
     new = [p for p in posts if p.external_id not in known]
     result.duplicates += len(posts) - len(new)
@@ -230,11 +219,10 @@ def _insert(source: Source, new: list, raised: list, stamp) -> tuple[list, list]
     return list(stored.values()), kept
 
 
-def check(source: Source, items) -> Result:
-    """A dry run of `store`: the same checks, what would be new and what is already stored;
-    nothing is written. `stored` counts the posts that would be stored."""
-    result = Result()
-    seen = set()
+def _parse(source: Source, items, result: Result) -> list:
+    """The items' posts, each id once (the same post twice in a batch is a duplicate); every bad
+    line in `result.errors`, by line number."""
+    posts, seen = [], set()
     for number, item in items:
         result.received += 1
         post, error = _post(item, number, source)
@@ -244,11 +232,17 @@ def check(source: Source, items) -> Result:
             result.duplicates += 1
         else:
             seen.add(post.external_id)
-    ids = list(seen)
-    existing = 0
-    for start in range(0, len(ids), 1000):
-        existing += Post.objects.filter(source=source, external_id__in=ids[start : start + 1000]).count()
-    result.duplicates += existing
-    result.stored = len(seen) - existing
+            posts.append(post)
     result.errors.sort(key=lambda e: e["line"])
+    return posts
+
+
+def check(source: Source, items) -> Result:
+    """A dry run of `store`: the same checks, what would be new and what is already stored;
+    nothing is written. `stored` counts the posts that would be stored."""
+    result = Result()
+    posts = _parse(source, items, result)
+    existing = len(_known(source, [p.external_id for p in posts]))
+    result.duplicates += existing
+    result.stored = len(posts) - existing
     return result

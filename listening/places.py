@@ -21,11 +21,10 @@ from pathlib import Path
 from django.db.models import Count, Max
 
 from core.models import OrgUnit
+from core.rebuilt import Rebuilt
 from vntext.places import Gazetteer
 
 ALIASES_CSV = Path(__file__).resolve().parent.parent / "core" / "data" / "place_aliases_kien_giang.csv"
-
-_cache: dict = {}  # "current": (version, gazetteer), swapped in one assignment
 
 
 def _aliases(codes: dict) -> list[tuple[int, str]]:
@@ -34,19 +33,19 @@ def _aliases(codes: dict) -> list[tuple[int, str]]:
     return [(codes[row["code"].strip()], row["alias"]) for row in rows if row["code"].strip() in codes]
 
 
+def _build() -> Gazetteer:
+    rows = list(OrgUnit.objects.filter(is_active=True).values_list("pk", "code", "name", "level", "parent_id"))
+    codes = {code: pk for pk, code, _name, _level, _parent in rows}
+    units = [(pk, name, level, parent) for pk, _code, name, level, parent in rows]
+    return Gazetteer(units, _aliases(codes))
+
+
+_gazetteer = Rebuilt(
+    version=lambda: tuple(OrgUnit.objects.filter(is_active=True).aggregate(n=Count("pk"), last=Max("pk")).values()),
+    build=_build,
+)
+
+
 def gazetteer() -> Gazetteer:
     """The place names of the active org units (keys are OrgUnit ids)."""
-    active = OrgUnit.objects.filter(is_active=True)
-    version = tuple(active.aggregate(n=Count("pk"), last=Max("pk")).values())
-    built = _cache.get("current")
-    if built is None or built[0] != version:
-        rows = list(active.values_list("pk", "code", "name", "level", "parent_id"))
-        codes = {code: pk for pk, code, _name, _level, _parent in rows}
-        units = [(pk, name, level, parent) for pk, _code, name, level, parent in rows]
-        built = _cache["current"] = (version, Gazetteer(units, _aliases(codes)))
-    return built[1]
-
-
-def place_of(text: str) -> int | None:
-    """The id of the org unit the text names (see `Gazetteer.place`), or None."""
-    return gazetteer().place(text)
+    return _gazetteer.get()

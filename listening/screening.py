@@ -22,14 +22,12 @@ from .models import Alert, Post, Watchlist
 MAX_TEXT = 100_000  # a post longer than this is cut for matching (the claim is in there or not)
 
 
-def claim_key(claim_id: int, external: str | None) -> str:
-    return external or f"C{claim_id}"
-
-
 def build_matcher() -> tuple[Matcher, dict]:
-    rows = list(Claim.objects.values_list("pk", "external_id", "statement"))
-    keys = {pk: claim_key(pk, ext) for pk, ext, _s in rows}
-    return Matcher({pk: text for pk, _e, text in rows}), keys
+    """The desk's matcher, and each claim's key in results: its external id, or "C<pk>"."""
+    from misinfo.actions import matcher
+
+    keys = {pk: external or f"C{pk}" for pk, external in Claim.objects.values_list("pk", "external_id")}
+    return matcher(), keys
 
 
 def level_of(match) -> str | None:
@@ -40,7 +38,7 @@ def level_of(match) -> str | None:
     return "suggest"
 
 
-def screen(matcher: Matcher, keys: dict, text: str) -> tuple[dict, list]:
+def screen(matcher: Matcher, keys: dict, text: str) -> dict:
     found = matcher.match(text[:MAX_TEXT], limit=3)
     best = found[0] if found else None
     level = level_of(best)
@@ -49,7 +47,7 @@ def screen(matcher: Matcher, keys: dict, text: str) -> tuple[dict, list]:
         "level": level,
         "score": best.score if best else 0.0,
         "candidates": [{"claim": keys[m.claim_id], "score": m.score} for m in found],
-    }, found
+    }
 
 
 def parse_line(line: str, number: int) -> tuple[object, str | None, str | None]:
@@ -98,11 +96,11 @@ class Screener:
             self._paths = dict(OrgUnit.objects.values_list("pk", "path"))
         return self._paths.get(org_unit_id, "")
 
-    def watch(self, post: Post) -> Watchlist | None:
-        """The first watchlist (by name) the post hits, among those whose area holds the post."""
+    def watch(self, post: Post, words: list[str]) -> Watchlist | None:
+        """The first watchlist (by name) the post hits, among those whose area holds the post;
+        `words` are the post's `tokens`."""
         if not self.rules:
             return None
-        words = tokens(post.text[:MAX_TEXT])
         first = index(words)
         for watchlist, rule, path in self.rules:
             if path and not self._path(post.org_unit_id).startswith(path):
@@ -115,9 +113,11 @@ class Screener:
         """Unsaved alerts for the posts that repeat a known claim or hit a watchlist."""
         alerts = []
         for post in posts:
-            found = self.matcher.match(post.text[:MAX_TEXT], limit=1)
+            text = post.text[:MAX_TEXT]
+            words = tokens(text)  # once for the claims and the watchlists
+            found = self.matcher.match(text, limit=1, words=words)
             level = level_of(found[0] if found else None)
-            watchlist = self.watch(post)
+            watchlist = self.watch(post, words)
             if level:
                 alerts.append(Alert(post=post, claim_id=found[0].claim_id, score=found[0].score, level=level,
                                     watchlist=watchlist))  # fmt: skip

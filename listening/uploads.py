@@ -32,6 +32,7 @@ import datetime
 import hashlib
 import io
 import re
+import secrets
 import unicodedata
 import zipfile
 from collections import Counter
@@ -39,6 +40,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from vntext import fold, nfc
@@ -110,8 +113,7 @@ def _tabulate(table: Table, raw_rows) -> Table:
     """Header and rows from (number, cells) pairs: blank rows dropped, trailing empty cells
     trimmed, every row as wide as the table, names given to unnamed and repeated columns."""
     rows = []
-    for number, cells in raw_rows:
-        cells = [unicodedata.normalize("NFC", c) for c in cells]
+    for number, cells in raw_rows:  # NFC already: the CSV's text as decoded, each XLSX cell as read
         while cells and not cells[-1].strip():
             cells.pop()
         if not cells:
@@ -245,7 +247,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
                     raise UploadError(_("At most %(n)d rows in one file: split it.") % {"n": MAX_ROWS})
                 if all(v in (None, "") for v in values):
                     continue
-                cells = [_check_cell(_xlsx_cell(v), number) for v in _capped(values)]
+                cells = [unicodedata.normalize("NFC", _check_cell(_xlsx_cell(v), number)) for v in _capped(values)]
                 rows.append((number, cells))
                 if len(rows) > MAX_ROWS + HEADER_SEARCH:  # _tabulate counts exactly; this stops early
                     raise UploadError(_("At most %(n)d rows in one file: split it.") % {"n": MAX_ROWS})
@@ -282,10 +284,13 @@ def _decode(data: bytes) -> tuple[str, str]:
     if "\x00" in text:
         raise UploadError(_nul_message())
     text = unicodedata.normalize("NFC", text)
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\x0b\x0c\x1a")
+    controls = len(CONTROLS_RE.findall(text))
     if controls > max(2, len(text) // 100):
         raise UploadError(_("The file is not text: it has too many control characters."))
     return text, encoding
+
+
+CONTROLS_RE = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f]")  # not tab, line ends, VT, FF, Ctrl-Z (EOF)
 
 
 def _nul_message() -> str:
@@ -299,7 +304,7 @@ def _not_utf8(error: UnicodeDecodeError) -> str:
     return _("The file is not valid UTF-8 text (byte %(pos)d). Save it as “CSV UTF-8”.") % {"pos": error.start + 1}
 
 
-CP1258_TONE_MARKS = frozenset(b"\xcc\xd2\xde\xec\xf2")
+CP1258_TONE_MARKS_RE = re.compile(rb"[\xcc\xd2\xde\xec\xf2]")
 
 
 def _windows_1258(data: bytes, utf8_error: UnicodeDecodeError) -> str:
@@ -310,7 +315,7 @@ def _windows_1258(data: bytes, utf8_error: UnicodeDecodeError) -> str:
         raise UploadError(_nul_message())
     loose = data.decode("utf-8", "replace")
     broken = loose.count("\ufffd")
-    if sum(1 for ch in loose if ord(ch) > 127) - broken > broken:
+    if len(loose) - len(loose.encode("ascii", "ignore")) - broken > broken:  # more good non-ASCII than broken
         raise UploadError(_not_utf8(utf8_error))
     try:
         text = data.decode("cp1258")
@@ -318,7 +323,7 @@ def _windows_1258(data: bytes, utf8_error: UnicodeDecodeError) -> str:
         raise UploadError(_("The file is neither UTF-8 nor Windows-1258 text. Save it as “CSV UTF-8”.")) from None
     # A Windows-1258 tone mark is a separate byte after its vowel; in random bytes it follows
     # anything.
-    marks = [i for i, b in enumerate(data) if b in CP1258_TONE_MARKS]
+    marks = [m.start() for m in CP1258_TONE_MARKS_RE.finditer(data)]
     stray = sum(1 for i in marks if i == 0 or not text[i - 1].isalpha())
     if stray > max(2, len(marks) // 10):
         raise UploadError(_("The file is neither UTF-8 nor Windows-1258 text. Save it as “CSV UTF-8”."))
@@ -655,3 +660,41 @@ def items(table: Table, mapping: dict) -> list[tuple[int, dict]]:
             item[name] = parse_count(row.get(name, ""))
         out.append((number, item))
     return out
+
+
+# --- The file between the steps of an upload ------------------------------------------------
+
+UPLOAD_DIR = "listening-uploads"
+
+
+def _kept_path(token: str) -> str:
+    return f"{UPLOAD_DIR}/{hashlib.sha256(token.encode()).hexdigest()}.bin"
+
+
+def keep(data: bytes, now) -> str:
+    """Keep an uploaded file until its mapping is chosen; the token to find it again (the file
+    is stored under the token's hash). Files of uploads left half-way go after a day."""
+    try:
+        _dirs, files = default_storage.listdir(UPLOAD_DIR)
+    except FileNotFoundError:
+        files = []
+    for name in files:
+        path = f"{UPLOAD_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < now - datetime.timedelta(days=1):
+                default_storage.delete(path)
+        except OSError:
+            continue  # another request swept it
+    token = secrets.token_urlsafe(16)
+    default_storage.save(_kept_path(token), ContentFile(data))
+    return token
+
+
+def kept(token: str) -> bytes:
+    """The file kept under the token; FileNotFoundError when it is gone."""
+    with default_storage.open(_kept_path(token), "rb") as handle:
+        return handle.read()
+
+
+def forget(token: str) -> None:
+    default_storage.delete(_kept_path(token))

@@ -3,13 +3,8 @@ a post with the words that matched, watchlists, sources with their status and up
 charts of volume. Reads go through core.access, changes through listening.actions."""
 
 import datetime
-import hashlib
-import secrets
 
 from django.contrib import messages
-from django.core.cache import cache
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
@@ -38,11 +33,7 @@ from .models import Alert, Post, Source, Watchlist
 REACH = F("post__reactions") + F("post__comments") + F("post__shares")
 GROUPS_PER_PAGE = 15
 SHOWN_PER_GROUP = 5
-STATES = {"open", "dismissed", "attached", "tipped", "all"}
-
-
-def velocity(post, now) -> float:
-    return post.velocity(now)
+STATES = {*Alert.State.values, "all"}
 
 
 def _int(value):
@@ -97,6 +88,26 @@ def _shown(person, alerts) -> None:
         alert.shown_claim, alert.shown_watchlist = claims.get(alert.claim_id), watchlists.get(alert.watchlist_id)
 
 
+def _latest_per_group(base, groups, per_group: int) -> dict:
+    """{(kind, key): the group's latest alerts, at most per_group}: one query for the claims'
+    groups and one for the watchlists' (a window function numbers each group's rows)."""
+    from django.db.models import Window
+    from django.db.models.functions import RowNumber
+
+    keys = {kind: [g["key"] for g in groups if g["kind"] == kind] for kind in ("claim", "watch")}
+    out: dict = {}
+    for kind, field, rows in (
+        ("claim", "claim_id", base.filter(claim_id__in=keys["claim"])),
+        ("watch", "watchlist_id", base.filter(claim__isnull=True, watchlist_id__in=keys["watch"])),
+    ):
+        numbered = rows.annotate(
+            row=Window(RowNumber(), partition_by=[F(field)], order_by=[F("created_at").desc(), F("pk").desc()])
+        )
+        for alert in numbered.filter(row__lte=per_group).order_by("-created_at", "-pk"):
+            out.setdefault((kind, getattr(alert, field)), []).append(alert)
+    return out
+
+
 def _matches_query(post, words) -> bool:
     text = set(tokens(post.text[:5000]))
     return all(w in text or any(t.startswith(w) for t in text) for w in words)
@@ -140,18 +151,14 @@ def alert_list(request):
         ).values_list("pk", flat=True)
     )
     limit = 200 if (f["claim"] or f["watchlist"]) else SHOWN_PER_GROUP
-    base = alerts.select_related("post__source", "post__org_unit", "watchlist")
+    base = alerts.select_related("post__source", "post__org_unit", "handled_by")
+    rows = _latest_per_group(base, page.object_list, max(limit, 60))
     for group in page.object_list:
-        rows = (
-            base.filter(claim_id=group["key"])
-            if group["kind"] == "claim"
-            else base.filter(claim__isnull=True, watchlist_id=group["key"])
-        )
-        rows = list(rows.order_by("-created_at")[: max(limit, 60)])
-        for alert in rows:
-            alert.velocity = velocity(alert.post, now)
-        rows.sort(key=lambda a: (-a.velocity, -a.post.reach))
-        group["alerts"], group["more"] = rows[:limit], group["n"] - min(len(rows), limit)
+        group_rows = rows.get((group["kind"], group["key"]), [])
+        for alert in group_rows:
+            alert.velocity = alert.post.velocity(now)
+        group_rows.sort(key=lambda a: (-a.velocity, -a.post.reach))
+        group["alerts"], group["more"] = group_rows[:limit], group["n"] - min(len(group_rows), limit)
         group["claim_obj"] = claims.get(group["key"]) if group["kind"] == "claim" else None
         group["case"] = cases.get(group["key"]) if group["kind"] == "claim" else None
         group["watchlist_obj"] = watchlists.get(group["key"]) if group["kind"] == "watch" else None
@@ -160,7 +167,7 @@ def alert_list(request):
     if words:  # a search lists matching alerts, newest first, not groups
         for alert in base.order_by("-created_at")[:2000]:
             if _matches_query(alert.post, words):
-                alert.velocity = velocity(alert.post, now)
+                alert.velocity = alert.post.velocity(now)
                 found.append(alert)
         found = found[:200]
         _shown(request.user, found)
@@ -177,13 +184,7 @@ def alert_list(request):
             "districts": visible_to(request.user, OrgUnit.objects.filter(level="district")).order_by("name"),
             "sources": Source.objects.order_by("name"),
             "levels": Alert.Level.choices,
-            "states": [
-                ("open", _("Open")),
-                ("dismissed", _("Dismissed")),
-                ("attached", _("Attached to a case")),
-                ("tipped", _("Sent to the desk")),
-                ("all", _("All")),
-            ],
+            "states": [*Alert.State.choices, ("all", _("All"))],
             "can_handle": can(request.user, "listening.handle"),
             "counts": visible_to(request.user, Alert.objects.all()).aggregate(
                 open=Count("pk", filter=Q(state="open")),
@@ -240,7 +241,7 @@ def alert_act(request, pk, operation):
         error = " ".join(str(v) for v in e.errors.values())
     if request.htmx:
         alert = _alert(request, alert.pk)
-        alert.velocity = velocity(alert.post, timezone.now())
+        alert.velocity = alert.post.velocity(timezone.now())
         _shown(request.user, [alert])
         return render(
             request,
@@ -312,7 +313,7 @@ def post_detail(request, pk):
             words |= {w for phrase in Rule.parse(alert.shown_watchlist.phrases).phrases for w in phrase}
     handle = can(request.user, "listening.handle")
     if alert is not None:
-        alert.post, alert.velocity = post, velocity(post, timezone.now())
+        alert.post, alert.velocity = post, post.velocity(timezone.now())
     return render(
         request,
         "listening/post_detail.html",
@@ -328,7 +329,7 @@ def post_detail(request, pk):
             ).order_by("-pk")[:100]
             if handle
             else [],
-            "velocity": velocity(post, timezone.now()),
+            "velocity": post.velocity(timezone.now()),
         },
     )
 
@@ -436,12 +437,7 @@ def source_edit(request, pk=None):
     source = Source() if pk is None else get_object_or_404(Source, pk=pk)
     form = SourceForm(request.POST or None, instance=source, person=request.user)
     if request.method == "POST" and form.is_valid():
-        from core import audit
-
-        source = form.save()
-        audit.record(
-            request.user, "listening.source", source, after=form.cleaned_data | {"org_unit": source.org_unit_id}
-        )
+        actions.save_source(request.user, form)
         messages.success(request, _("Source saved."))
         return redirect("listening:sources")
     return render(
@@ -472,7 +468,6 @@ def source_poll(request, pk):
     return redirect("listening:sources")
 
 
-UPLOAD_DIR = "listening-uploads"
 FIELD_LABELS = {
     "id": _lazy("Id at the source"),
     "text": _lazy("Text"),
@@ -484,25 +479,6 @@ FIELD_LABELS = {
     "comments": _lazy("Comments"),
     "shares": _lazy("Shares"),
 }
-
-
-def _sweep_uploads(now) -> None:
-    """Files of uploads left half-way (the mapping step never sent) go after a day."""
-    try:
-        _dirs, files = default_storage.listdir(UPLOAD_DIR)
-    except FileNotFoundError:
-        return
-    for name in files:
-        path = f"{UPLOAD_DIR}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < now - datetime.timedelta(days=1):
-                default_storage.delete(path)
-        except (FileNotFoundError, OSError):
-            continue  # another request swept it
-
-
-def _upload_path(token: str) -> str:
-    return f"{UPLOAD_DIR}/{hashlib.sha256(token.encode()).hexdigest()}.bin"
 
 
 @requires("listening.sources")
@@ -529,9 +505,7 @@ def source_upload(request, pk):
                 except uploads.UploadError as e:
                     form.add_error("file", str(e))
                 else:
-                    _sweep_uploads(timezone.now())
-                    token = secrets.token_urlsafe(16)
-                    default_storage.save(_upload_path(token), ContentFile(data))
+                    token = uploads.keep(data, timezone.now())
                     pending[token] = source.pk
                     request.session["listening_uploads"] = pending
                     return redirect(reverse("listening:source_upload", args=[source.pk]) + f"?token={token}")
@@ -539,8 +513,7 @@ def source_upload(request, pk):
     if not token:
         return render(request, "listening/upload.html", context)
     try:
-        with default_storage.open(_upload_path(token), "rb") as handle:
-            table = uploads.read_table(handle.read())
+        table = uploads.read_table(uploads.kept(token))
     except (FileNotFoundError, uploads.UploadError):
         messages.error(request, _("The uploaded file is no longer here: upload it again."))
         return redirect("listening:source_upload", pk=source.pk)
@@ -552,24 +525,14 @@ def source_upload(request, pk):
     errors = uploads.check_mapping(table.columns, mapping) if request.method == "POST" or mapping else {}
     context.update(token=token, table=table, mapping=mapping, errors=errors, preview=table.rows[:5])
     if request.method == "POST" and not errors:
-        items = uploads.items(table, mapping)
         if request.POST.get("action") == "import":
-            result = ingest.store(source, items)
-            from core import audit
-
-            Source.objects.filter(pk=source.pk).update(mapping=mapping)
-            audit.record(
-                request.user,
-                "listening.upload",
-                source,
-                note=f"{result.stored} stored, {result.duplicates} duplicates, {len(result.errors)} errors",
-            )
-            default_storage.delete(_upload_path(token))
+            result = actions.import_export(request.user, source, table, mapping)
+            uploads.forget(token)
             pending.pop(token, None)
             request.session["listening_uploads"] = pending
             context.update(result=result, token="")
         else:
-            context["dry_run"] = ingest.check(source, items)
+            context["dry_run"] = ingest.check(source, uploads.items(table, mapping))
     return render(request, "listening/upload.html", context, status=400 if errors and request.method == "POST" else 200)
 
 
@@ -606,11 +569,14 @@ def overview(request):
         series = [
             (name[:40] + ("…" if len(name) > 40 else ""), [counts.get(d, 0) for d in days]) for name, counts in rows
         ]
-        key = "listening:chart:" + hashlib.sha256(repr((title, labels, series)).encode()).hexdigest()
-        image = cache.get(key)
-        if image is None:
-            image = charts.line_chart(title, labels, [charts.Series(n, v) for n, v in series], _("alerts"))
-            cache.set(key, image, 3600)
+        image = charts.cached(
+            "listening",
+            (title, labels, series),
+            lambda title=title, series=series: charts.line_chart(
+                title, labels, [charts.Series(n, v) for n, v in series], _("alerts")
+            ),
+            timeout=3600,
+        )
         images.append((image, labels, series))
     return render(request, "listening/overview.html", {"images": images, "days": CHART_DAYS})
 

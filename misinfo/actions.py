@@ -6,7 +6,6 @@ suggested to the inspector, below it stays unlinked until the inspector links it
 new claim. Cases follow TRANSITIONS; `_set_state` is the only place that changes a state.
 """
 
-import threading
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from core import audit
 from core.access import can, can_see
 from core.models import OrgUnit
+from core.rebuilt import Rebuilt
 from core.validation import check_text
 from vntext import nfc
 from vntext.matching import Matcher
@@ -62,18 +62,15 @@ def _require(actor, permission, obj=None):
 
 # --- Matching -----------------------------------------------------------------------------
 
-_matcher_lock = threading.Lock()
-_matcher_cache: dict = {}
+_matcher = Rebuilt(
+    version=lambda: tuple(Claim.objects.aggregate(n=Count("pk"), last=Max("pk")).values()),
+    build=lambda: Matcher(dict(Claim.objects.values_list("pk", "statement"))),
+)
 
 
 def matcher() -> Matcher:
     """The matcher over every known claim, rebuilt when claims are added or removed."""
-    version = tuple(Claim.objects.aggregate(n=Count("pk"), last=Max("pk")).values())
-    with _matcher_lock:
-        if _matcher_cache.get("version") != version:
-            claims = dict(Claim.objects.values_list("pk", "statement"))
-            _matcher_cache.update(version=version, matcher=Matcher(claims))
-        return _matcher_cache["matcher"]
+    return _matcher.get()
 
 
 def suggestions(text: str, limit: int = 3):

@@ -3,9 +3,6 @@ the consolidated report to the provincial steering committee (DOCX, PDF; Decree 
 the XLSX of its table, each district's own report in the layout of the plan's form, and the
 trend charts shown on the consolidation page."""
 
-import hashlib
-
-from django.core.cache import cache
 from django.utils import timezone
 
 from core.letterhead import bare_name, letterhead
@@ -186,17 +183,11 @@ def chart_title(cycle) -> str:
 
 
 def trend_charts(cycle, trend: list[dict]) -> list:
-    """The two trend charts. Drawing takes matplotlib a few hundred milliseconds, so the pictures
-    are cached under a hash of the figures they show: new figures, new key."""
+    """The two trend charts, cached (charts.cached) under the figures they show."""
     if not trend:
         return []
     figures = [(t["label"], t["reporting_rate"], t["on_time_rate"], sorted(t["fields"].items())) for t in trend]
-    key = "reporting:charts:" + hashlib.sha256(repr((cycle.form_id, figures)).encode()).hexdigest()
-    charts_ = cache.get(key)
-    if charts_ is None:
-        charts_ = _draw_trend_charts(cycle, trend)
-        cache.set(key, charts_, 24 * 3600)
-    return charts_
+    return charts.cached("reporting", (cycle.form_id, figures), lambda: _draw_trend_charts(cycle, trend))
 
 
 def _draw_trend_charts(cycle, trend: list[dict]) -> list:

@@ -89,6 +89,23 @@ def top1(results, posts) -> float:
     return sum(1 for r, expected in repeats if r == expected) / len(repeats)
 
 
+def _place_rate(texts: list[str]) -> tuple[float, int]:
+    """Posts per second through the gazetteer of the province's org units and aliases (the
+    files the app loads), and the number of units."""
+    from vntext.places import Gazetteer
+
+    core_data = Path(__file__).resolve().parent.parent / "core" / "data"
+    with (core_data / "orgunits_kien_giang_2021.csv").open(encoding="utf-8") as f:
+        units = [(r["code"], r["name"], r["level"], r["parent_code"] or None) for r in csv.DictReader(f)]
+    with (core_data / "place_aliases_kien_giang.csv").open(encoding="utf-8") as f:
+        aliases = [(r["code"], r["alias"]) for r in csv.DictReader(f)]
+    gazetteer = Gazetteer(units, aliases)
+    started = time.perf_counter()
+    for text in texts:
+        gazetteer.place(text)
+    return len(texts) / (time.perf_counter() - started), len(units)
+
+
 def main():
     rng = random.Random(52)  # noqa: S311 (test data)
     claims, posts = synthetic(rng)
@@ -114,6 +131,8 @@ def main():
         base.append(best[2] if best and best[1] >= 60 else None)
     base_rate = len(sample) / (time.perf_counter() - started)
 
+    place_rate = _place_rate([text for text, _expected in posts])
+
     dev_claims = {r["id"]: r["text"] for r in csv.DictReader((DATA / "claims.csv").open(encoding="utf-8"))}
     dev = Matcher(dev_claims)
     recall: dict[str, list[int]] = {}
@@ -138,6 +157,8 @@ def main():
     print("| --- | --- |")
     print(f"| build the index of {CLAIMS:,} claims | {build:.2f} s |")
     print(f"| screening, vntext.matching ({POSTS:,} posts) | {ours_rate:,.0f} posts/s, top-1 {top1(ours, posts):.1%} |")
+    print(f"| place names, vntext.places on Kiên Giang's {place_rate[1]} units ({POSTS:,} posts) | "
+          f"{place_rate[0]:,.0f} posts/s |")  # fmt: skip
     print(f"| baseline: rapidfuzz token_set_ratio over every claim ({len(sample)} posts) | {base_rate:,.0f} posts/s, "
           f"top-1 {top1(base, sample):.1%} |")  # fmt: skip
     print(f"| synthetic chatter (word salad of the claims' own words): suggested / auto-linked | "

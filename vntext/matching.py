@@ -154,8 +154,8 @@ class Matcher:
     RETRIEVAL_WORDS = 12
 
     def __init__(self, claims: dict):
-        self.claims = {cid: content_tokens(text) for cid, text in claims.items()}
         self.claim_tokens = {cid: tokens(text) for cid, text in claims.items()}
+        self.claims = {cid: [t for t in words if t not in STOPWORDS] for cid, words in self.claim_tokens.items()}
         df: dict[str, int] = {}
         for words in self.claims.values():
             for word in set(words):
@@ -280,8 +280,10 @@ class Matcher:
             rows = rows[-ratio[rows] <= last]
         return rows[np.lexsort((rows, -ratio[rows]))[: self.MAX_CANDIDATES]]  # on a tie, the first claim
 
-    def match(self, text: str, limit: int = 3, minimum: float = 0.0) -> list[Match]:
-        all_words = tokens(text)
+    def match(self, text: str, limit: int = 3, minimum: float = 0.0, words: list[str] | None = None) -> list[Match]:
+        """The best claims for a text. `words` are its `tokens`, when the caller has them already
+        (a post screened against the claims and the watchlists is normalised once)."""
+        all_words = tokens(text) if words is None else words
         words = [t for t in all_words if t not in STOPWORDS]
         rows = self._candidate_rows(words)
         if not len(rows):

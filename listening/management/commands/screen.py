@@ -60,8 +60,7 @@ class Command(BaseCommand):
                     result = {"id": post_id, "match": None, "level": None, "score": 0.0, "candidates": [],
                               "error": error}  # fmt: skip
                 else:
-                    found_result, _found = screening.screen(matcher, keys, text)
-                    result = {"id": post_id, **found_result}
+                    result = {"id": post_id, **screening.screen(matcher, keys, text)}
                     if target is not None:
                         pending.append((number, {"id": str(post_id), "text": text}))
                         if len(pending) >= BATCH:
