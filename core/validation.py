@@ -2,6 +2,7 @@
 person can read. Messages are in the request's language and name the field."""
 
 import re
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -36,3 +37,14 @@ def check_text(raw, label: str):
 # Django's own form fields refuse NUL with this message, which Django's Vietnamese catalogue does
 # not translate; our catalogue (LOCALE_PATHS comes first) does.
 gettext_noop("Null characters are not allowed.")
+
+
+def is_web_link(url: str) -> bool:
+    """An address as a browser shows it: http or https, a host, no spaces, at most 1000
+    characters (the longest link a post, a tip or a feed keeps)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # "http://[::1" and the like
+        return False
+    return parts.scheme in {"http", "https"} and bool(host) and len(url) <= 1000 and not any(c.isspace() for c in url)

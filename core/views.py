@@ -52,10 +52,16 @@ def _results_or_page(request, template, context):
     return render(request, template, context)
 
 
-def _safe_next(request, default="core:home"):
+def safe_next(request, default="core:home") -> str:
+    """Where to go back to: `next` when it is a path on this site (never another host, never a
+    bare word that `redirect` would take for a view name), else the URL named `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return reverse(default)
@@ -68,19 +74,19 @@ def _safe_next(request, default="core:home"):
 @require_http_methods(["GET", "POST"])
 def login(request):
     if request.user.is_authenticated:
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request))
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
             auth_login(request, user)
-            return redirect(_safe_next(request))
+            return redirect(safe_next(request))
         request.session[PENDING_2FA] = {
             "user_id": user.pk,
             "backend": user.backend,
             "since": time.time(),
-            "next": _safe_next(request),
+            "next": safe_next(request),
         }
         return redirect("core:verify")
     return render(request, "registration/login.html", {"form": form, "next": request.GET.get("next", "")})

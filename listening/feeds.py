@@ -31,6 +31,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.validation import is_web_link
+
 from . import ingest
 from .models import Source
 
@@ -120,11 +122,6 @@ def _opener() -> urllib.request.OpenerDirector:
     return opener
 
 
-def _is_web_address(url: str) -> bool:
-    parts = urllib.parse.urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
 def _too_big(limit: int) -> FeedError:
     return FeedError(_("The feed is larger than %(mb)s MB.") % {"mb": f"{limit / 2**20:g}"})
 
@@ -191,7 +188,7 @@ def _download(source: Source):
     Raises FeedError with the message to record."""
     timeout = float(getattr(settings, "LISTENING_FEED_TIMEOUT", DEFAULT_TIMEOUT))
     limit = int(getattr(settings, "LISTENING_FEED_MAX_BYTES", DEFAULT_MAX_BYTES))
-    if not _is_web_address(source.url):
+    if not is_web_link(source.url):
         raise FeedError(_("Only http:// and https:// feed addresses can be fetched."))
     _refuse_inside(source.url)
     headers = {
@@ -313,7 +310,7 @@ def item_of(entry, address: str) -> dict | None:
         return None
     link = str(entry.get("link", "")).strip()
     url = urllib.parse.urljoin(address, link) if link else ""
-    url = url if _is_web_address(url) and len(url) <= 1000 else ""
+    url = url if is_web_link(url) else ""
     return {
         "id": _entry_id(entry, link, title),
         "text": text,

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.access import can, can_see_province, visible_to
 from core.models import OrgUnit, Person
+from core.validation import is_web_link
 
 from .models import Source, Watchlist
 
@@ -74,7 +75,7 @@ class SourceForm(forms.ModelForm):
         data = super().clean()
         if data.get("kind") == Source.Kind.RSS and not data.get("url"):
             self.add_error("url", _("A news feed needs its address."))
-        if data.get("url") and not data["url"].startswith(("http://", "https://")):
+        if data.get("url") and not is_web_link(data["url"]):
             self.add_error("url", _("Give the address starting with http:// or https://."))
         return data
 

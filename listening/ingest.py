@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.validation import CONTROL_RE
+from core.validation import CONTROL_RE, is_web_link
 
 from . import screening
 from .models import Alert, Post, Source
@@ -98,7 +98,7 @@ def _post(item, number: int, source: Source):
                 "line": number
             }
     url = item.get("url") or ""
-    if not isinstance(url, str) or len(url) > 1000 or (url and not url.startswith(("http://", "https://"))):
+    if not isinstance(url, str) or (url and not is_web_link(url)):
         return None, _("Line %(line)d: “url” must be a web address.") % {"line": number}
     author = item.get("author") or ""
     clean = CONTROL_RE.sub(" ", text).encode("utf-8", "replace").decode("utf-8")[: screening.MAX_TEXT]

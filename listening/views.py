@@ -12,13 +12,13 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from core.access import can, requires, visible_to
 from core.models import OrgUnit
+from core.views import safe_next
 from documents import charts
 from misinfo.actions import Rejected
 from misinfo.models import Case, Claim
@@ -201,16 +201,9 @@ def _alert(request, pk) -> Alert:
     )
 
 
-def _back(request, default: str) -> HttpResponseRedirect:
-    """Back to the page the form was on (`next`, a path on this site), else to `default`."""
-    target = request.POST.get("next") or ""
-    if (
-        target.startswith("/")
-        and not target.startswith("//")
-        and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
-    ):
-        return HttpResponseRedirect(target)
-    return HttpResponseRedirect(default)
+def _back(request) -> HttpResponseRedirect:
+    """Back to the page the form was on (core.views.safe_next), else to the alerts."""
+    return HttpResponseRedirect(safe_next(request, "listening:alerts"))
 
 
 OPERATIONS = {"dismiss", "attach", "tip", "reopen"}
@@ -258,7 +251,7 @@ def alert_act(request, pk, operation):
         messages.error(request, error)
     else:
         messages.success(request, _("Done: %(state)s.") % {"state": alert.get_state_display()})
-    return _back(request, reverse("listening:alerts"))
+    return _back(request)
 
 
 @requires("listening.handle")
@@ -268,7 +261,7 @@ def alert_bulk(request):
     operation = request.POST.get("operation")
     if operation not in {"dismiss", "attach", "tip"}:
         messages.error(request, _("Choose what to do with the alerts."))
-        return _back(request, reverse("listening:alerts"))
+        return _back(request)
     # The page's own filters (district, kind, source) come with the form: only what was shown.
     alerts, _f = _filtered(request.user, {**request.POST.dict(), "state": "open", "claim": "", "watchlist": ""})
     if claim := _int(request.POST.get("claim")):
@@ -277,15 +270,15 @@ def alert_bulk(request):
         alerts = alerts.filter(claim__isnull=True, watchlist_id=watchlist)
     else:
         messages.error(request, _("Choose the group of alerts."))
-        return _back(request, reverse("listening:alerts"))
+        return _back(request)
     if operation == "attach" and not claim:
         messages.error(request, _("Posts without a claim are attached one by one, from the post's page."))
-        return _back(request, reverse("listening:alerts"))
+        return _back(request)
     done, problems = actions.bulk(request.user, list(alerts.order_by("pk")[:500]), operation)
     messages.success(request, _("%(n)d alerts handled.") % {"n": done})
     for problem in problems[:10]:
         messages.warning(request, problem)
-    return _back(request, reverse("listening:alerts"))
+    return _back(request)
 
 
 @requires("listening.view")

@@ -6,8 +6,6 @@ suggested to the inspector, below it stays unlinked until the inspector links it
 new claim. Cases follow TRANSITIONS; `_set_state` is the only place that changes a state.
 """
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,7 +17,7 @@ from core import audit
 from core.access import can, can_see
 from core.models import OrgUnit
 from core.rebuilt import Rebuilt
-from core.validation import check_text
+from core.validation import check_text, is_web_link
 from vntext import nfc
 from vntext.matching import Matcher
 
@@ -99,7 +97,7 @@ def clean_tip(text, url, reporter_name, reporter_contact) -> dict:
     if url is None or len(url) > 1000:
         errors["url"] = _("Give a link of at most 1000 characters.")
     elif url:
-        if _is_web_link(url):
+        if is_web_link(url):
             out["url"] = url
         else:
             errors["url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
@@ -323,16 +321,6 @@ FINES_VND = {
 SANCTION_BASIS = "Điều 101 Nghị định số 15/2020/NĐ-CP, được sửa đổi, bổ sung bởi Nghị định số 14/2022/NĐ-CP"
 
 
-def _is_web_link(url: str) -> bool:
-    parts = urlsplit(url)
-    return (
-        parts.scheme in {"http", "https"}
-        and bool(parts.hostname)
-        and len(url) <= 1000
-        and not any(c.isspace() for c in url)
-    )
-
-
 def _vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
@@ -347,7 +335,7 @@ def _check_action(kind: str, state: str, data: dict) -> dict:
         else:
             data[key] = value
     url = data.get("published_url") or ""
-    if url and not _is_web_link(url):
+    if url and not is_web_link(url):
         errors["published_url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
     sent = state in {A.SENT, A.ACKNOWLEDGED, A.DONE}
     if kind in {CaseAction.Kind.REFERRAL, CaseAction.Kind.REBUTTAL, CaseAction.Kind.TAKEDOWN} and sent:
@@ -530,7 +518,7 @@ def add_evidence(actor, case: Case, *, url="", data: bytes | None = None, filena
         raise Rejected({"__all__": _("The case is closed: reopen it to add evidence.")})
     errors = {}
     url = (url or "").strip()
-    if url and not _is_web_link(url):
+    if url and not is_web_link(url):
         errors["url"] = _("Give the link as it appears in the browser, starting with http:// or https://.")
     note, error = check_text(note or "", _("Note"))
     if error:

@@ -105,6 +105,10 @@ def test_concurrent_store_notifies_twice(tool, monkeypatch):
         {"id": "s1", "text": "xin chào", "author": "\ud800"},
         {"id": "\ud800", "text": "xin chào"},
         {"id": "u1", "text": "xin chào", "url": "https://x.vn/\ud800"},
+        # Addresses the desk would refuse when the alert is attached or sent as a tip.
+        {"id": "w1", "text": "xin chào", "url": "https://"},
+        {"id": "w2", "text": "xin chào", "url": "https://fb.com/a b"},
+        {"id": "w3", "text": "xin chào", "url": "http://:80/x"},
     ],
 )
 def test_api_push_hostile_lines_give_a_line_error_not_500(client, people, item):
@@ -118,6 +122,7 @@ def test_api_push_hostile_lines_give_a_line_error_not_500(client, people, item):
         headers={"Authorization": f"Bearer {key}"},
     )
     assert response.status_code == 200, response.status_code
+    assert response.json()["stored"] == 0 and response.json()["errors"][0]["line"] == 1
 
 
 HOSTILE = [
@@ -165,7 +170,12 @@ def test_fuzz_every_listening_view(login, people, tool):
             check("post", reverse("listening:alert_bulk"), {"operation": op, "claim": v, "next": v})
             check("post", reverse("listening:alert_bulk"), {"operation": op, "watchlist": v, "next": v})
         for op in ["dismiss", "attach", "reopen", "tip"]:
+            # Each request meets an open alert (a dismissed one for "reopen"), so the hostile
+            # values reach the action's own checks, not "already handled".
+            reset = {"state": "dismissed" if op == "reopen" else "open", "tip": None, "case": None}
+            Alert.objects.filter(pk=alert.pk).update(**reset)
             check("post", reverse("listening:alert_act", args=[alert.pk, op]), {"note": v, "case": v, "next": v})
+            Alert.objects.filter(pk=alert.pk).update(**reset)
             check(
                 "post",
                 reverse("listening:alert_act", args=[alert.pk, op]),
@@ -294,6 +304,7 @@ def test_api_push_extreme_dates(client, people, when):
         headers={"Authorization": f"Bearer {key}"},
     )
     assert response.status_code == 200
+    assert response.json()["stored"] == 0 and response.json()["errors"][0]["line"] == 1
 
 
 @pytest.mark.parametrize("when", ["01/01/0001 00:00", "31/12/9999 23:59"])
@@ -312,6 +323,7 @@ def test_upload_extreme_dates(login, people, when):
         {"token": token, "action": "import", "map_id": "ID", "map_text": "Nội dung", "map_published_at": "Ngày đăng"},
     )
     assert done.status_code == 200
+    assert done.context["result"].stored == 0 and [e["line"] for e in done.context["result"].errors] == [2]
 
 
 def test_district_sees_province_watchlist_name_it_cannot_list(tool, login, people):

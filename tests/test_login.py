@@ -137,3 +137,13 @@ def test_otp_required_blocks_tokens_and_disabling_until_set_up(client, inspector
     assert response.status_code == 302 and response["Location"] == reverse("core:totp_setup")
     assert not ApiToken.objects.filter(person=inspector).exists()
     assert client.get(reverse("core:totp_setup")).status_code == 200
+
+
+@pytest.mark.parametrize("target", ["x", "core:audit_list", "0"])
+def test_next_that_is_not_a_path_goes_home(client, inspector, target):
+    # `redirect` would take a bare word for a view name: a 500, or a page of someone's choosing.
+    response = client.post(
+        reverse("core:login") + f"?next={target}", {"username": inspector.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("core:home")
+    assert client.get(reverse("core:login") + f"?next={target}").status_code == 302
