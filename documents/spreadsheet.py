@@ -79,3 +79,64 @@ def _set(c, value) -> None:
         # openpyxl takes a text that starts with "=" for a formula: a district's note must stay
         # text, never run as a formula in the reader's Excel.
         c.data_type = "s"
+
+
+# --- Reading an uploaded workbook -------------------------------------------------------------
+
+EXCEL_LAST_ROW = 1_048_576  # a crafted row number beyond it would make openpyxl pad rows forever
+
+
+class UnreadableWorkbook(Exception):
+    """Not a workbook openpyxl can read (damaged, encrypted, an old .xls, not a zip)."""
+
+
+class WorkbookTooLarge(Exception):
+    """It unpacks to too much: a small upload can hold gigabytes of XML."""
+
+
+class NoSheet(UnreadableWorkbook):
+    pass
+
+
+class TooManyRows(WorkbookTooLarge):
+    """A row numbered beyond Excel's last one."""
+
+
+def first_sheet_rows(data: bytes, *, max_unpacked: int, max_ratio: int = 100):
+    """(row number, cell values) of the first sheet of an uploaded XLSX, read-only, cached values
+    (a formula is its last computed value). The zip is checked before it is opened: its size
+    unpacked, the compression ratio of any large part, the number of parts. The dimension the
+    file declares ("A1:XFD1048576") is ignored, so a row is as wide as its last cell. Raises
+    UnreadableWorkbook or WorkbookTooLarge; the caller stops whenever it has enough rows."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except Exception:  # BadZipFile, NotImplementedError for an odd version, struct errors...
+        raise UnreadableWorkbook from None
+    unpacked = sum(m.file_size for m in members)
+    crafted = any(m.file_size > 2**20 and m.file_size > max_ratio * max(m.compress_size, 1) for m in members)
+    if unpacked > max_unpacked or crafted or len(members) > 10_000:
+        raise WorkbookTooLarge
+    from openpyxl import load_workbook  # only when a workbook is uploaded: a slow import
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise UnreadableWorkbook from None
+    try:
+        if not book.worksheets:
+            raise NoSheet
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()
+        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            if number > EXCEL_LAST_ROW:
+                raise TooManyRows
+            yield number, values
+    except (UnreadableWorkbook, WorkbookTooLarge, GeneratorExit):
+        raise
+    except Exception:  # a damaged or crafted workbook fails in many ways inside openpyxl and lxml
+        raise UnreadableWorkbook from None
+    finally:
+        book.close()

@@ -34,7 +34,6 @@ import io
 import re
 import secrets
 import unicodedata
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -44,6 +43,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
+from documents import spreadsheet
 from vntext import fold, nfc
 
 MAX_BYTES = 20 * 2**20
@@ -54,7 +54,6 @@ MAX_CELL = 100_000
 # can hold gigabytes of XML). Sheets compress 5-20 times; 100 is already a crafted file.
 MAX_UNPACKED = 250 * 2**20
 MAX_RATIO = 100
-MAX_SHEET_ROW = 1_048_576  # Excel's last row: a crafted row number would make openpyxl pad forever
 HEADER_SEARCH = 30  # rows in which to look for the header under a report's own title lines
 
 FIELDS = ("id", "text", "title", "url", "author", "published_at", "reactions", "comments", "shares")
@@ -214,49 +213,26 @@ def _xlsx_cell(value) -> str:
     return str(value)
 
 
-def _check_zip(data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except Exception:  # BadZipFile, NotImplementedError for an odd version, struct errors...
-        raise UploadError(_("The file is not a readable XLSX workbook.")) from None
-    unpacked = sum(m.file_size for m in members)
-    crafted = any(m.file_size > 2**20 and m.file_size > MAX_RATIO * max(m.compress_size, 1) for m in members)
-    if unpacked > MAX_UNPACKED or crafted or len(members) > 10_000:
-        raise UploadError(
-            _("The workbook unpacks to too much data; save only the sheet of posts as XLSX or CSV UTF-8.")
-        )
-
-
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    _check_zip(data)
-    from openpyxl import load_workbook  # only when a workbook is uploaded: a slow import
-
     rows = []
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            if not book.worksheets:
-                raise UploadError(_("The workbook has no sheet."))
-            sheet = book.worksheets[0]
-            # The dimension written in the file may be anything ("A1:XFD1048576"); without it,
-            # each row is only as wide as its last cell and gaps are empty rows.
-            sheet.reset_dimensions()
-            for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-                if number > MAX_SHEET_ROW:
-                    raise UploadError(_("At most %(n)d rows in one file: split it.") % {"n": MAX_ROWS})
-                if all(v in (None, "") for v in values):
-                    continue
-                cells = [unicodedata.normalize("NFC", _check_cell(_xlsx_cell(v), number)) for v in _capped(values)]
-                rows.append((number, cells))
-                if len(rows) > MAX_ROWS + HEADER_SEARCH:  # _tabulate counts exactly; this stops early
-                    raise UploadError(_("At most %(n)d rows in one file: split it.") % {"n": MAX_ROWS})
-        finally:
-            book.close()
-    except UploadError:
-        raise
-    except Exception:  # a damaged or crafted workbook fails in many ways inside openpyxl and lxml
+        for number, values in spreadsheet.first_sheet_rows(data, max_unpacked=MAX_UNPACKED, max_ratio=MAX_RATIO):
+            if all(v in (None, "") for v in values):
+                continue
+            cells = [unicodedata.normalize("NFC", _check_cell(_xlsx_cell(v), number)) for v in _capped(values)]
+            rows.append((number, cells))
+            if len(rows) > MAX_ROWS + HEADER_SEARCH:  # _tabulate counts exactly; this stops early
+                raise UploadError(_("At most %(n)d rows in one file: split it.") % {"n": MAX_ROWS})
+    except spreadsheet.NoSheet:
+        raise UploadError(_("The workbook has no sheet.")) from None
+    except spreadsheet.UnreadableWorkbook:
         raise UploadError(_("The file is not a readable XLSX workbook.")) from None
+    except spreadsheet.TooManyRows:
+        raise UploadError(_("At most %(n)d rows in one file: split it.") % {"n": MAX_ROWS}) from None
+    except spreadsheet.WorkbookTooLarge:
+        raise UploadError(
+            _("The workbook unpacks to too much data; save only the sheet of posts as XLSX or CSV UTF-8.")
+        ) from None
     return rows
 
 

@@ -11,7 +11,6 @@ and optional nothing_to_report (1/có/x).
 import csv
 import datetime
 import io
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from core.access import can, can_see
+from documents import spreadsheet
 
 from . import actions, schedule, validation
 from .models import FormField, ReportCycle, Submission
@@ -89,33 +89,22 @@ def _cell(value) -> str:
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
-    # A workbook is a zip: check what it unpacks to before opening it (a small upload can hold
-    # gigabytes of XML).
+    """The first sheet's rows (documents.spreadsheet checks the zip before opening it, and
+    ignores the dimension the file declares)."""
+    table = []
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise ValueError(_("The file is not a readable XLSX workbook.")) from None
-    if unpacked > MAX_UNPACKED:
+        for i, (_number, cells) in enumerate(spreadsheet.first_sheet_rows(data, max_unpacked=MAX_UNPACKED)):
+            if i > MAX_ROWS + 1:
+                break
+            table.append([_cell(c) for c in cells])
+    except spreadsheet.TooManyRows:
+        pass  # rows beyond Excel's last: there are more than MAX_ROWS anyway, and plan() says so
+    except spreadsheet.WorkbookTooLarge:
         raise ValueError(
             _("The workbook unpacks to more than %(mb)d MB; save only the sheet to import.")
             % {"mb": MAX_UNPACKED // 2**20}
-        )
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            if not book.worksheets:
-                raise ValueError("no sheet")
-            table = []
-            for i, cells in enumerate(book.worksheets[0].iter_rows(values_only=True)):
-                if i > MAX_ROWS + 1:
-                    break
-                table.append([_cell(c) for c in cells])
-        finally:
-            book.close()
-    except Exception:  # a damaged or crafted workbook fails in many ways inside openpyxl and lxml
+        ) from None
+    except spreadsheet.UnreadableWorkbook:
         raise ValueError(_("The file is not a readable XLSX workbook.")) from None
     return table
 

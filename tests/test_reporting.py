@@ -839,3 +839,35 @@ def test_english_pages_show_the_english_wording_documents_stay_vietnamese(client
     assert "Culture and Information Office" in page.text
     text, _rows = _docx_text(client.get(reverse("reporting:district_export", args=[current.pk, RG])).content)
     assert "Tổng số lượng tin, bài tuyên truyền" in text and "2. Nội dung tuyên truyền" in text
+
+
+def test_a_workbook_declaring_a_huge_sheet_is_read_as_it_is(tmp_path):
+    """A small workbook whose dimension says A1:XFD1048576: read row by row as wide as its cells
+    (openpyxl would pad every row to 16,384 cells), so the import is as quick as any other."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from reporting import importer
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["org_unit", "section"])
+    for i in range(200):
+        sheet.append(["899", f"s{i}"])
+    out = io.BytesIO()
+    book.save(out)
+    crafted = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(out.getvalue())) as source,
+        zipfile.ZipFile(crafted, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:B201"/>', b'<dimension ref="A1:XFD1048576"/>')
+                assert b"XFD1048576" in data
+            target.writestr(item, data)
+    table = importer._read_xlsx(crafted.getvalue())
+    assert len(table) == 201 and max(len(row) for row in table) == 2
