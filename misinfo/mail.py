@@ -9,16 +9,16 @@ import email
 import email.policy
 import email.utils
 import hashlib
-import html
 import re
 
 from django.utils.translation import gettext as _
+
+from vntext.markup import text_of_html
 
 from . import actions
 from .models import Tip
 
 MAX_EML = 5 * 2**20
-TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 URL_RE = re.compile(r"https?://[^\s<>\"']+")
 
 
@@ -33,7 +33,7 @@ def _text_of(message) -> tuple[str, str]:
         content = part.get_payload(decode=True).decode("utf-8", "replace")
     link = URL_RE.search(content)  # in an HTML body, the links are in the tags (href)
     if part.get_content_type() == "text/html":
-        content = html.unescape(TAG_RE.sub(" ", content))
+        content = text_of_html(content)
     return re.sub(r"[ \t]+", " ", content).strip(), link.group(0)[:1000] if link else ""
 
 

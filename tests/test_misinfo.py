@@ -877,3 +877,18 @@ def test_the_unit_can_put_its_false_information_into_the_unusual_part(client, pe
 def test_a_nul_byte_in_a_form_gets_a_vietnamese_message(client):
     response = client.post(reverse("public:report"), {"text": "Tin đồn có \x00 ký tự rỗng ở giữa", "website": ""})
     assert response.status_code == 400 and "ký tự rỗng (NUL)" in response.text
+
+
+def test_an_html_only_email_gives_the_text_a_reader_sees():
+    from email import message_from_bytes, policy
+
+    from misinfo.mail import _text_of
+
+    raw = (
+        "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        "<html><head><title>Tiêu đề ẩn</title><style>p{color:red}</style></head><body>"
+        "<!-- ghi chú ẩn --><p>Dòng&nbsp;1</p><p>Dòng 2: a &lt; b</p>"
+        "<a href='https://zalo.me/g/abc'>link</a></body></html>"
+    ).encode()
+    text, link = _text_of(message_from_bytes(raw, policy=policy.default))
+    assert text == "Dòng 1 Dòng 2: a < b link" and link == "https://zalo.me/g/abc"
