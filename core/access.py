@@ -92,6 +92,15 @@ PERMISSIONS: dict[str, frozenset] = {
     # tools that push posts use an inspector's or an administrator's token.
     "listening.sources": frozenset({Role.INSPECTOR, Role.ADMIN}),
     "listening.push": frozenset({Role.INSPECTOR, Role.ADMIN}),
+    # Daily situation: the Health Department's data officer enters the figures, the focal point
+    # writes the bulletin, a leader approves it; the press reads the issued bulletins.
+    "situation.view": frozenset({Role.LEADER, Role.FOCAL_POINT, Role.HEALTH_DATA, Role.ADMIN, Role.PRESS}),
+    "situation.figures": frozenset({Role.LEADER, Role.FOCAL_POINT, Role.HEALTH_DATA, Role.ADMIN}),
+    "situation.enter": frozenset({Role.HEALTH_DATA, Role.ADMIN}),
+    "situation.configure": frozenset({Role.HEALTH_DATA, Role.ADMIN}),
+    "situation.draft": frozenset({Role.FOCAL_POINT, Role.ADMIN}),
+    "situation.approve": frozenset({Role.LEADER}),
+    "situation.distribute": frozenset({Role.FOCAL_POINT, Role.ADMIN}),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.

@@ -69,6 +69,7 @@ class ContactForm(forms.ModelForm):
             "email",
             "purpose",
             "is_public",
+            "receives_bulletin",
             "is_active",
             "sort_order",
         ]

@@ -314,6 +314,7 @@ class Contact(models.Model):
     class Kind(models.TextChoices):
         HOTLINE = "hotline", _("Hotline")
         FOCAL_POINT = "focal_point", _("Contact point")
+        RECIPIENT = "recipient", _("Press and bulletin recipient")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=255)
@@ -332,6 +333,10 @@ class Contact(models.Model):
     email = models.EmailField(_("email"), blank=True)
     purpose = models.TextField(_("what to call about"), blank=True)
     is_public = models.BooleanField(_("shown to the public"), default=False)
+    # The press list: who gets the daily bulletin by email (situation.actions.issue).
+    receives_bulletin = models.BooleanField(
+        _("receives the daily bulletin"), default=False, help_text=_("The bulletin is emailed to this address.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -348,6 +353,8 @@ class Contact(models.Model):
     def clean(self):
         if not self.phone and not self.email:
             raise ValidationError(_("Give a phone number or an email address."))
+        if self.receives_bulletin and not self.email:
+            raise ValidationError({"email": _("The bulletin is sent by email: give an email address.")})
 
     @property
     def phone_digits(self) -> str:

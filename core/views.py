@@ -319,6 +319,7 @@ def directory(request):
     context = {
         "hotlines": [c for c in contacts if c.kind == Contact.Kind.HOTLINE],
         "focal_points": [c for c in contacts if c.kind == Contact.Kind.FOCAL_POINT],
+        "recipients": [c for c in contacts if c.kind == Contact.Kind.RECIPIENT],
         "can_edit": can(request.user, "directory.edit"),
     }
     return render(request, "core/directory.html", context)

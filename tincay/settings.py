@@ -6,6 +6,7 @@ process refuses to start without a secret key.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
     "reporting",
     "misinfo",
     "listening",
+    "situation",
     "api",
 ]
 
@@ -334,5 +336,14 @@ LISTENING_FEED_MAX_BYTES = env_int("LISTENING_FEED_MAX_BYTES", 5 * 2**20)
 LISTENING_FEED_ALLOW_PRIVATE = env_bool("LISTENING_FEED_ALLOW_PRIVATE", False)
 # `make demo`: the demo listening tool pushes a few posts a minute and new counts of recent ones.
 LISTENING_DEMO_FEED = env_bool("LISTENING_DEMO_FEED", False)
+# --- Daily situation and bulletin -------------------------------------------------------------
+# When the day's draft bulletin is composed and the focal points are reminded (local time, HH:MM).
+SITUATION_DRAFT_TIME = env_str("SITUATION_DRAFT_TIME", "16:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", SITUATION_DRAFT_TIME):
+    raise ImproperlyConfigured(f"SITUATION_DRAFT_TIME must be HH:MM (24 h), not {SITUATION_DRAFT_TIME!r}")
+# The bulletin's symbol before the Department's: "Số: 123/BT-STTTT".
+SITUATION_BULLETIN_SYMBOL = env_str("SITUATION_BULLETIN_SYMBOL", "BT")
+# Delivery of an issued bulletin: tries per recipient before it shows as failed (resend by hand).
+SITUATION_DELIVERY_TRIES = env_int("SITUATION_DELIVERY_TRIES", 3)
 # Evidence files (screenshots, saved pages, PDF): at most this size each.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 20) * 2**20

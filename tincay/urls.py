@@ -3,7 +3,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from api.urls import api
-from misinfo.urls import public_urlpatterns
+from misinfo.urls import public_urlpatterns as misinfo_public
+from situation.urls import public_urlpatterns as situation_public
 
 admin.site.site_header = "Tin Cậy"
 admin.site.site_title = "Tin Cậy"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("misinfo/", include("misinfo.urls")),
     path("listening/", include("listening.urls")),
-    path("", include((public_urlpatterns, "public"))),
+    path("situation/", include("situation.urls")),
+    path("", include((misinfo_public + situation_public, "public"))),
     path("", include("core.urls")),
 ]

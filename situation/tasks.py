@@ -1,0 +1,65 @@
+"""Background tasks of the situation module (django.tasks; run by the worker)."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+LEASE = datetime.timedelta(minutes=5)
+
+
+@task()
+def deliver(delivery_id: int) -> str:
+    """Email the issued bulletin (PDF and DOCX attached) to one recipient. The row is claimed
+    first (queued → sending, with a lease), so a task run twice, or by two workers, sends once;
+    a worker that died while sending leaves a lease that runs out and the next run takes it."""
+    from .documents import email_message
+    from .models import Delivery
+
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = (
+            Delivery.objects.filter(pk=delivery_id, state__in=[Delivery.State.QUEUED, Delivery.State.SENDING])
+            .exclude(state=Delivery.State.SENDING, lease_until__gt=now)
+            .update(state=Delivery.State.SENDING, lease_until=now + LEASE)
+        )
+    if not claimed:
+        return "skipped"
+    delivery = Delivery.objects.select_related("bulletin").get(pk=delivery_id)
+    subject, body = email_message(delivery.bulletin)
+    message = EmailMessage(subject, body, None, [delivery.email])
+    bulletin = delivery.bulletin
+    for field, mime in (
+        ("pdf", "application/pdf"),
+        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ):
+        stored = getattr(bulletin, field)
+        if stored:
+            with stored.open("rb") as f:
+                message.attach(stored.name.rsplit("/", 1)[-1], f.read(), mime)
+    attempts = delivery.attempts + 1
+    try:
+        message.send(fail_silently=False)
+    except Exception as error:  # the mail server said no, or could not be reached: try again later
+        log.warning("Bulletin %s to %s failed: %s", bulletin.pk, delivery.email, error)
+        failed = attempts >= settings.SITUATION_DELIVERY_TRIES
+        Delivery.objects.filter(pk=delivery_id).update(
+            state=Delivery.State.FAILED if failed else Delivery.State.QUEUED,
+            attempts=attempts,
+            lease_until=None,
+            last_error=str(error)[:500],
+        )
+        if not failed:
+            from core.tasks import enqueue_on_commit
+
+            enqueue_on_commit(deliver, delivery_id)
+        return "failed"
+    Delivery.objects.filter(pk=delivery_id).update(
+        state=Delivery.State.SENT, attempts=attempts, lease_until=None, sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
