@@ -383,6 +383,8 @@ def resend(person, delivery: Delivery) -> Delivery:
 
 
 def resend_failed(person, bulletin: Bulletin) -> int:
+    _require(person, "situation.distribute")
+    _require_province(person, bulletin.org_unit)
     count = 0
     for delivery in bulletin.deliveries.filter(state=Delivery.State.FAILED):
         resend(person, delivery)
@@ -455,3 +457,28 @@ def _forget_public_pages():
     from django.core.cache import cache
 
     cache.delete_many(["situation:public:latest"])
+
+
+# --- Indicators ----------------------------------------------------------------------------------
+def save_indicator(person, indicator):
+    """Create or change an indicator (the form has validated it). Its code cannot change once
+    figures use it: the API and the imports name indicators by code."""
+    from .models import Indicator
+
+    _require(person, "situation.configure")
+    before = None
+    if indicator.pk:
+        stored = Indicator.objects.get(pk=indicator.pk)
+        if stored.code != indicator.code and stored.figures.exists():
+            raise ValidationError({"code": _("Figures use this code; it cannot change.")})
+        before = audit.snapshot(stored)
+    with transaction.atomic():
+        indicator.save()
+        audit.record(
+            person,
+            "indicator.update" if before else "indicator.create",
+            indicator,
+            before=before,
+            after=audit.snapshot(indicator),
+        )
+    return indicator

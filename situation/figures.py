@@ -269,3 +269,44 @@ def incomplete(root: OrgUnit, date: datetime.date) -> list[tuple[OrgUnit, list[I
             if lacking:
                 out.append((unit, lacking))
     return out
+
+
+def day_table(root: OrgUnit, date: datetime.date) -> dict:
+    """The day's figures as the provincial reporting system takes them (the API and the staff
+    export): indicators, one row per district (None where not given), province totals, missing."""
+    inds = indicators()
+    current = values_on(root, date)
+    day = SituationDay.objects.filter(org_unit=root, date=date).first()
+    rows = []
+    totals = dict.fromkeys((i.code for i in inds), 0)
+    for unit in districts(root):
+        values = {}
+        for i in inds:
+            figure = current.get((unit.pk, i.pk))
+            values[i.code] = figure.value if figure is not None else None
+            totals[i.code] += figure.value if figure is not None else 0
+        rows.append({"district_code": unit.code, "district": unit.name, "values": values})
+    return {
+        "date": date.isoformat(),
+        "province": root.name,
+        "confirmed": bool(day and day.is_confirmed),
+        "indicators": [{"code": i.code, "name": i.name, "kind": i.kind, "unit": i.unit} for i in inds],
+        "rows": rows,
+        "totals": totals,
+        "missing": [r["district"] for r in rows if all(v is None for v in r["values"].values())],
+    }
+
+
+def day_csv(table: dict) -> bytes:
+    """`day_table` as CSV (UTF-8 with a BOM, so Excel shows the diacritics)."""
+    import csv
+    import io
+
+    codes = [i["code"] for i in table["indicators"]]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "district_code", "district", *codes])
+    for row in table["rows"]:
+        writer.writerow([table["date"], row["district_code"], row["district"], *(row["values"][c] for c in codes)])
+    writer.writerow([table["date"], "", "Tổng cộng", *(table["totals"][c] for c in codes)])
+    return ("\ufeff" + out.getvalue()).encode()

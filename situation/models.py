@@ -217,8 +217,8 @@ class BulletinEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    from_state = models.CharField(max_length=10, blank=True)
-    to_state = models.CharField(max_length=10)
+    from_state = models.CharField(max_length=10, blank=True, choices=Bulletin.State.choices)
+    to_state = models.CharField(max_length=10, choices=Bulletin.State.choices)
     note = models.TextField(blank=True)
 
     class Meta:

@@ -54,10 +54,10 @@ def deliver(delivery_id: int) -> str:
             lease_until=None,
             last_error=str(error)[:500],
         )
-        if not failed:
-            from core.tasks import enqueue_on_commit
-
-            enqueue_on_commit(deliver, delivery_id)
+        if not failed:  # again later: 2, then 4 minutes (a mail server that is down comes back)
+            later = timezone.now() + datetime.timedelta(minutes=2**attempts)
+            again = deliver.using(run_after=later) if deliver.get_backend().supports_defer else deliver
+            again.enqueue(delivery_id)
         return "failed"
     Delivery.objects.filter(pk=delivery_id).update(
         state=Delivery.State.SENT, attempts=attempts, lease_until=None, sent_at=timezone.now(), last_error=""

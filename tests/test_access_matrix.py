@@ -27,6 +27,10 @@ LISTEN_VIEW = {R.LEADER, R.INSPECTOR, R.ADMIN, R.FOCAL_POINT, R.DISTRICT_CULTURE
 LISTEN_HANDLE = {R.INSPECTOR, R.ADMIN}
 LISTEN_WATCH = {R.INSPECTOR, R.ADMIN, R.DISTRICT_CULTURE, R.DISTRICT_STEERING}
 LISTEN_SOURCES = {R.INSPECTOR, R.ADMIN}
+SIT_VIEW = {R.LEADER, R.FOCAL_POINT, R.HEALTH_DATA, R.ADMIN, R.PRESS}
+SIT_FIGURES = {R.LEADER, R.FOCAL_POINT, R.HEALTH_DATA, R.ADMIN}
+SIT_ENTER = {R.HEALTH_DATA, R.ADMIN}
+SIT_DRAFT = {R.FOCAL_POINT, R.ADMIN}
 
 # Page views: url name -> roles allowed (or PUBLIC).
 PAGES = {
@@ -101,12 +105,39 @@ PAGES = {
     "listening:source_edit": LISTEN_SOURCES,
     "listening:source_upload": LISTEN_SOURCES,
     "listening:source_poll": LISTEN_SOURCES,
+    "situation:home": SIT_VIEW,
+    "situation:entry": SIT_ENTER,
+    "situation:confirm": SIT_ENTER,
+    "situation:import": SIT_ENTER,
+    "situation:history": SIT_FIGURES,
+    "situation:export": SIT_FIGURES,
+    "situation:indicators": SIT_ENTER,
+    "situation:indicator_new": SIT_ENTER,
+    "situation:indicator_edit": SIT_ENTER,
+    "situation:bulletins": SIT_VIEW,
+    "situation:bulletin_today": SIT_DRAFT,
+    "situation:bulletin": SIT_VIEW,
+    "situation:bulletin_edit": SIT_DRAFT,
+    "situation:bulletin_act": SIT_VIEW,
+    "situation:bulletin_file": SIT_VIEW,
+    "situation:delivery_resend": SIT_DRAFT,
+    "public:bulletin_list": PUBLIC,
+    "public:bulletin_feed": PUBLIC,
+    "public:bulletin": PUBLIC,
+    "public:bulletin_file": PUBLIC,
+    "public:figures": PUBLIC,
     "public:report": PUBLIC,
     "public:verdict_list": PUBLIC,
     "public:verdict": PUBLIC,
 }
 # Allowed, but answered with a redirect: a district opening a cycle goes to its own district.
-REDIRECTS = {("reporting:cycle_detail", R.DISTRICT_CULTURE), ("reporting:cycle_detail", R.DISTRICT_BROADCAST)}
+REDIRECTS = {
+    ("reporting:cycle_detail", R.DISTRICT_CULTURE),
+    ("reporting:cycle_detail", R.DISTRICT_BROADCAST),
+    ("situation:home", R.PRESS),  # the press goes to the issued bulletins
+    ("situation:bulletin_today", R.FOCAL_POINT),  # today's draft exists: opened
+    ("situation:bulletin_today", R.ADMIN),
+}
 # Views that only accept POST: a GET by an allowed person answers 405.
 POST_ONLY = {
     "core:person_role",
@@ -133,6 +164,10 @@ POST_ONLY = {
     "listening:alert_bulk",
     "listening:alert_act",
     "listening:source_poll",
+    "situation:confirm",
+    "situation:bulletin_edit",
+    "situation:bulletin_act",
+    "situation:delivery_resend",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -154,6 +189,9 @@ API = {
     "GET /verdicts": EVERYONE,  # and anonymous: see test_public_api_needs_no_token
     "PATCH /misinfo/referrals/{action_id}": {R.POLICE},
     "POST /listening/posts": {R.INSPECTOR, R.ADMIN},
+    "POST /situation/figures": SIT_ENTER,
+    "GET /situation/figures": SIT_FIGURES,
+    "GET /situation/indicators": SIT_FIGURES,
 }
 # Bodies for the routes that take one (a valid body, so the answer is about access alone).
 API_BODIES = {
@@ -162,6 +200,7 @@ API_BODIES = {
     "POST /misinfo/tips": {"channel": "district", "text": "Tin đồn thử nghiệm đủ dài cho kiểm tra quyền."},
     "PATCH /misinfo/referrals/{action_id}": {"state": "done", "outcome": "Đã xử lý."},
     "POST /listening/posts": {"id": "m1", "text": "Bài đăng thử quyền truy cập."},  # one JSON line
+    "POST /situation/figures": {"date": "2021-08-05", "rows": [{"district": "899", "values": {"ca_cong_dong": 1}}]},
 }
 
 
@@ -239,6 +278,13 @@ def url_args(people):
     feed = Source.objects.filter(kind="rss").first()
     export = Source.objects.filter(kind="csv").first()
 
+    from situation.models import Bulletin, Indicator
+
+    indicator = Indicator.objects.first()
+    issued = Bulletin.objects.filter(state="issued").order_by("-date").first()
+    draft = Bulletin.objects.get(state="draft", date=timezone.localdate())
+    delivery = issued.deliveries.first()
+
     def args(name, person):
         if name.startswith("listening:"):
             return {
@@ -271,6 +317,19 @@ def url_args(people):
             }.get(name, {})
         if name == "public:verdict":
             return {"pk": case.pk}
+        if name.startswith("situation:") or name.startswith("public:"):
+            return {
+                "situation:export": {"fmt": "csv"},
+                "situation:indicator_edit": {"pk": indicator.pk},
+                "situation:bulletin": {"pk": issued.pk},
+                "situation:bulletin_edit": {"pk": draft.pk},
+                "situation:bulletin_act": {"pk": draft.pk, "operation": "submit"},
+                "situation:bulletin_file": {"pk": issued.pk, "fmt": "pdf"},
+                "situation:delivery_resend": {"pk": delivery.pk},
+                "public:bulletin": {"day": issued.slug},
+                "public:bulletin_file": {"day": issued.slug, "fmt": "pdf"},
+                "public:figures": {"day": issued.slug, "fmt": "json"},
+            }.get(name, {})
         if name.startswith("reporting:"):
             return {
                 "reporting:cycle_detail": {"pk": cycle.pk},

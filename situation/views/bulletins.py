@@ -1,40 +1,214 @@
-"""Staff pages of the bulletin: list, today's draft, edit, submit/return/approve, files, resend."""
+"""Staff pages of the daily bulletin: the list, today's draft, the page where the focal point
+edits and submits and a leader approves or returns, the PDF/DOCX files, and the deliveries to
+the press list with their status and resend."""
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from core.access import requires
+from core.access import can, can_see_province, requires
+
+from .. import actions, documents
+from .. import figures as fig
+from ..forms import BulletinTextForm, ReturnForm
+from ..models import Bulletin, Delivery, Figure
+from .entry import province_of
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CONTENT_TYPES = {"pdf": "application/pdf", "docx": DOCX}
+
+
+def bulletins_for(person):
+    """Province roles see every bulletin of the province; the press only issued ones."""
+    if can(person, "situation.figures") and can_see_province(person):
+        return Bulletin.objects.all()
+    return Bulletin.objects.filter(state=Bulletin.State.ISSUED)
 
 
 @requires("situation.view")
 def bulletin_list(request):
-    return HttpResponse("TODO")
+    rows = bulletins_for(request.user).annotate(
+        sent=Count("deliveries", filter=Q(deliveries__state=Delivery.State.SENT)),
+        failed=Count("deliveries", filter=Q(deliveries__state=Delivery.State.FAILED)),
+        recipients=Count("deliveries"),
+    )
+    page = Paginator(rows.order_by("-date"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "situation/bulletin_list.html",
+        {"page": page, "can_draft": can(request.user, "situation.draft"), "today": timezone.localdate()},
+    )
 
 
 @requires("situation.draft")
+@require_http_methods(["GET", "POST"])
 def bulletin_today(request):
-    return HttpResponse("TODO")
+    """Today's bulletin: opened if it exists; prepared on request (POST) before the scheduled time."""
+    root = province_of(request)
+    today = timezone.localdate()
+    existing = Bulletin.objects.filter(org_unit=root, date=today).first()
+    if existing is not None:
+        return redirect("situation:bulletin", existing.pk)
+    if request.method == "POST":
+        bulletin, _created = actions.ensure_draft(request.user, root, today)
+        return redirect("situation:bulletin", bulletin.pk)
+    return render(request, "situation/bulletin_today.html", {"today": today})
+
+
+def _bulletin(request, pk) -> Bulletin:
+    return get_object_or_404(bulletins_for(request.user).select_related("org_unit", "approved_by"), pk=pk)
 
 
 @requires("situation.view")
 def bulletin_detail(request, pk):
-    return HttpResponse("TODO")
+    bulletin = _bulletin(request, pk)
+    if bulletin.state == Bulletin.State.DRAFT:
+        actions.refresh(bulletin)  # the draft follows the figures until it is submitted
+    facts = bulletin.facts
+    form = BulletinTextForm(initial={"summary": bulletin.summary, "messages": bulletin.messages})
+    return render(request, "situation/bulletin_detail.html", _context(request, bulletin, facts, form))
+
+
+def _context(request, bulletin, facts, form, return_form=None):
+    person = request.user
+    changed_since = None
+    if bulletin.state == Bulletin.State.SUBMITTED and bulletin.composed_at:
+        changed_since = Figure.objects.filter(
+            date=bulletin.date, org_unit__parent=bulletin.org_unit, updated_at__gt=bulletin.composed_at
+        ).exists()
+    headline = [i for i in facts.get("indicators", []) if i["headline"]]
+    chart = documents.trend_chart(facts)
+    return {
+        "bulletin": bulletin,
+        "facts": facts,
+        "headline": headline,
+        "rows": [
+            {"name": r["name"], "reported": r["reported"], "values": [r["values"].get(i["code"]) for i in headline]}
+            for r in facts.get("rows", [])
+        ],
+        "chart": chart,
+        "form": form,
+        "return_form": return_form or ReturnForm(),
+        "number": bulletin.number_text or documents.number_text(bulletin),
+        "events": bulletin.events.select_related("actor"),
+        "deliveries": bulletin.deliveries.all() if bulletin.is_issued else [],
+        "changed_since": changed_since,
+        "can_edit": bulletin.state == Bulletin.State.DRAFT and can(person, "situation.draft"),
+        "can_submit": bulletin.state == Bulletin.State.DRAFT and can(person, "situation.draft"),
+        "can_approve": bulletin.state == Bulletin.State.SUBMITTED and can(person, "situation.approve"),
+        "can_distribute": bulletin.is_issued and can(person, "situation.distribute"),
+        "recipients": actions.recipients() if not bulletin.is_issued else None,
+        "messages_lines": [line.strip().lstrip("-").strip() for line in bulletin.messages.splitlines() if line.strip()],
+        "summary_lines": [line for line in bulletin.summary.splitlines() if line.strip()],
+        "figures_day": fig.SituationDay.objects.filter(org_unit=bulletin.org_unit, date=bulletin.date).first(),
+    }
 
 
 @requires("situation.draft")
+@require_POST
 def bulletin_edit(request, pk):
-    return HttpResponse("TODO")
+    bulletin = _bulletin(request, pk)
+    form = BulletinTextForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.edit(request.user, bulletin, form.cleaned_data["summary"], form.cleaned_data["messages"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The bulletin's text is saved."))
+            if request.POST.get("then") == "submit":
+                return _act(request, bulletin, "submit")
+            return redirect("situation:bulletin", bulletin.pk)
+    return render(
+        request, "situation/bulletin_detail.html", _context(request, bulletin, bulletin.facts, form), status=422
+    )
+
+
+OPERATIONS = {"submit", "approve", "return", "recompose", "resend_failed"}
 
 
 @requires("situation.view")
+@require_POST
 def bulletin_act(request, pk, operation):
-    return HttpResponse("TODO")
+    if operation not in OPERATIONS:
+        raise Http404
+    bulletin = _bulletin(request, pk)
+    return _act(request, bulletin, operation)
+
+
+def _act(request, bulletin, operation):
+    person = request.user
+    try:
+        if operation == "submit":
+            actions.submit(person, bulletin)
+            messages.success(request, _("Submitted: the leaders are asked to approve it."))
+        elif operation == "approve":
+            bulletin = actions.approve(person, bulletin)
+            messages.success(
+                request,
+                _("Issued as %(number)s and sent to %(count)d recipients.")
+                % {"number": bulletin.number_text, "count": bulletin.deliveries.count()},
+            )
+        elif operation == "return":
+            form = ReturnForm(request.POST)
+            if not form.is_valid():
+                context = _context(request, bulletin, bulletin.facts, BulletinTextForm(), return_form=form)
+                return render(request, "situation/bulletin_detail.html", context, status=422)
+            actions.return_to_draft(person, bulletin, form.cleaned_data["reason"])
+            messages.success(request, _("Returned to the focal point."))
+        elif operation == "recompose":
+            if not can(person, "situation.draft"):
+                raise PermissionDenied
+            if bulletin.state != Bulletin.State.DRAFT:
+                raise actions.BulletinError(_("Only a draft can be composed again."))
+            Bulletin.objects.filter(pk=bulletin.pk).update(edited=False)
+            bulletin.edited = False
+            actions.refresh(bulletin, text_too=True)
+            messages.success(request, _("The text was written again from the latest figures."))
+        elif operation == "resend_failed":
+            count = actions.resend_failed(person, bulletin)
+            messages.success(request, _("%(count)d emails queued again.") % {"count": count})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("situation:bulletin", bulletin.pk)
 
 
 @requires("situation.view")
 def bulletin_file(request, pk, fmt):
-    return HttpResponse("TODO")
+    """The issued files as kept; for a draft, a preview rendered now (no number yet)."""
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    bulletin = _bulletin(request, pk)
+    name = f"ban-tin-{bulletin.slug}.{fmt}"
+    if bulletin.is_issued:
+        stored = getattr(bulletin, fmt)
+        if not stored:
+            raise Http404
+        return FileResponse(stored.open("rb"), as_attachment=True, filename=name, content_type=CONTENT_TYPES[fmt])
+    if bulletin.state == Bulletin.State.DRAFT:
+        actions.refresh(bulletin)
+    data = documents.render_pdf(bulletin) if fmt == "pdf" else documents.render_docx(bulletin)
+    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="du-thao-{name}"'
+    return response
 
 
 @requires("situation.distribute")
+@require_POST
 def delivery_resend(request, pk):
-    return HttpResponse("TODO")
+    delivery = get_object_or_404(Delivery.objects.select_related("bulletin"), pk=pk)
+    if not can_see_province(request.user):
+        raise Http404
+    try:
+        actions.resend(request.user, delivery)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The email to %(email)s is queued again.") % {"email": delivery.email})
+    return redirect("situation:bulletin", delivery.bulletin_id)

@@ -94,3 +94,29 @@ document.addEventListener("click", function (event) {
     }
   });
 })();
+
+// Daily figures: in the entry grid, Enter and the down arrow go to the same column of the next
+// district, the up arrow to the previous one (Tab keeps going along the row).
+document.addEventListener("keydown", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("[data-grid] tbody input") || event.ctrlKey || event.metaKey) {
+    return; // Ctrl+Enter saves the form
+  }
+  var down = event.key === "ArrowDown" || (event.key === "Enter" && !event.shiftKey);
+  var up = event.key === "ArrowUp" || (event.key === "Enter" && event.shiftKey);
+  if (!down && !up) {
+    return;
+  }
+  var cell = input.closest("td");
+  var row = cell.parentElement;
+  var index = Array.prototype.indexOf.call(row.children, cell);
+  var other = down ? row.nextElementSibling : row.previousElementSibling;
+  event.preventDefault();
+  if (other && other.children[index]) {
+    var next = other.children[index].querySelector("input");
+    if (next) {
+      next.focus();
+      next.select();
+    }
+  }
+});

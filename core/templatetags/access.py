@@ -1,3 +1,5 @@
+"""The access policy in templates: {% load access %} … {% if request.user|may:"situation.enter" %}."""
+
 from django import template
 
 from core.access import can
@@ -7,5 +9,4 @@ register = template.Library()
 
 @register.filter
 def may(person, permission: str) -> bool:
-    """{% if request.user|may:"listening.sources" %}: the access policy in a template."""
     return can(person, permission)
