@@ -52,6 +52,17 @@ PAGES = {
         "{post}",
     ],
     "vhtt.rachgia ": ["/listening/", "/listening/watchlists/"],
+    "yte": [
+        "/situation/",
+        "/situation/figures/",
+        "/situation/figures/history/",
+        "/situation/figures/import/",
+        "/situation/indicators/",
+        "/situation/indicators/new/",
+    ],
+    "daumoi ": ["/situation/", "/situation/bulletins/", "/situation/bulletins/today/"],
+    "lanhdao ": ["/situation/bulletins/", "{issued}"],
+    "baochi ": ["/situation/bulletins/"],
 }
 
 
@@ -67,7 +78,7 @@ def main():
                 anon = browser.new_page(viewport={"width": width, "height": 800})
                 anon.goto(f"{base}/")
                 anon.screenshot(path=str(OUT / f"{tag}-{lang}-login.png"), full_page=True)
-                for public_path in ("/bao-tin-gia/", "/su-that/"):
+                for public_path in ("/bao-tin-gia/", "/su-that/", "/ban-tin/"):
                     anon.goto(f"{base}{public_path}")
                     name = f"{tag}-{lang}-public{public_path.rstrip('/').replace('/', '_')}.png"
                     anon.screenshot(path=str(OUT / name), full_page=True)
@@ -95,6 +106,10 @@ def main():
                             page.goto(f"{base}/misinfo/claims/?q=dau gio")
                             page.locator("tbody tr td a").first.click()
                             page.locator("main a.button").first.click()
+                            path = page.url.replace(base, "")
+                        if path == "{issued}":  # the last issued bulletin
+                            page.goto(f"{base}/situation/bulletins/")
+                            page.locator("tbody tr:nth-child(2) td:first-child a").click()
                             path = page.url.replace(base, "")
                         if "{" in path:  # the current and the last past weekly cycle, from the list
                             page.goto(f"{base}/reports/")

@@ -453,10 +453,13 @@ def _url(bulletin) -> str:
 
 
 def _forget_public_pages():
-    """The public archive and feed change when a bulletin is issued."""
+    """The public archive and feed change when a bulletin is issued (once it is committed, so a
+    request in between cannot cache the old state again)."""
     from django.core.cache import cache
 
-    cache.delete_many(["situation:public:latest"])
+    keys = ["situation:public:latest"]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 # --- Indicators ----------------------------------------------------------------------------------

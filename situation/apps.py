@@ -39,26 +39,28 @@ class SituationConfig(AppConfig):
 
     @staticmethod
     def summary(person) -> str | None:
-        """Today's figures and bulletin in one line for the home page."""
+        """Today's figures and bulletin in one line for the home page (two queries)."""
+        from django.db.models import Count, Exists, OuterRef, Q
         from django.utils import timezone
 
         from core.access import can
+        from core.models import OrgUnit
 
-        from . import figures
-        from .models import Bulletin
+        from .models import Bulletin, Figure
 
         if not can(person, "situation.figures"):
             return None
-        root = figures.root_unit()
-        if root is None:
-            return None
         today = timezone.localdate()
-        units = figures.districts(root)
-        missing = len(figures.missing(root, today))
-        bulletin = Bulletin.objects.filter(org_unit=root, date=today).first()
+        reported = Exists(Figure.objects.filter(org_unit=OuterRef("pk"), date=today))
+        counts = OrgUnit.objects.filter(parent__isnull=False, parent__parent__isnull=True, is_active=True).aggregate(
+            all=Count("pk"), done=Count("pk", filter=Q(reported))
+        )
+        if not counts["all"]:
+            return None
+        bulletin = Bulletin.objects.filter(date=today, org_unit__parent__isnull=True).first()
         state = bulletin.get_state_display().lower() if bulletin else _("not drafted yet")
         return _("Today: figures from %(done)d of %(all)d districts; bulletin %(state)s.") % {
-            "done": len(units) - missing,
-            "all": len(units),
+            "done": counts["done"],
+            "all": counts["all"],
             "state": state,
         }

@@ -16,9 +16,14 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def server():
-    with demo_server() as (url, _env):
-        yield url
+def demo():
+    with demo_server() as (url, env):
+        yield url, env
+
+
+@pytest.fixture(scope="module")
+def server(demo):
+    return demo[0]
 
 
 @pytest.fixture(scope="module")
@@ -331,6 +336,107 @@ def test_inspector_works_the_alerts_queue_by_keyboard(server, browser):
     _shot(page, "listening-post")
     found["post"] = _axe_problems(page)
     for path in ("/listening/overview/", "/listening/watchlists/new/", "/listening/sources/"):
+        page.goto(f"{server}{path}")
+        found[path] = _axe_problems(page)
+    found = {path: issues for path, issues in found.items() if issues}
+    assert not found, found
+    assert problems == [], problems
+
+
+def test_daily_figures_to_the_issued_bulletin_in_the_press_inbox(demo, browser, tmp_path):
+    import datetime
+    import email
+    import re
+    import subprocess
+
+    from scripts.demo_server import manage
+
+    server, env = demo
+    today = datetime.date.today().strftime("%d/%m/%Y")
+    # The Health Department's officer enters today's figures of the two late districts, by keyboard.
+    page, problems = _page(browser)
+    _login(page, server, "yte")
+    page.goto(f"{server}/situation/figures/")
+    assert page.locator("tr.figgrid__missing").count() == 2
+    page.get_by_label("Thành phố Phú Quốc: Mới (cộng đồng)").focus()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.name") == "v-912-ca_cong_dong"
+    for code, district in (("912", "Huyện Kiên Hải"), ("914", "Huyện Giang Thành")):
+        for cell in page.locator(f"input[name^='v-{code}-']").all():
+            last = int((cell.get_attribute("placeholder") or "0").replace(".", ""))
+            cell.fill(str(last + 2))
+        assert page.get_by_label(f"{district}: Mới (cộng đồng)").input_value()
+    page.get_by_role("button", name="Lưu số liệu").click()
+    assert page.get_by_text("Đã lưu: 18 số liệu mới").is_visible()
+    assert page.locator("tr.figgrid__missing").count() == 0
+    page.get_by_role("button", name="Chốt số liệu trong ngày").click()
+    assert page.get_by_text(f"Đã chốt số liệu ngày {today}").is_visible()
+    _shot(page, "situation-entry-confirmed")
+    assert problems == [], problems
+
+    # The focal point opens today's draft: the figures are in; she edits the messages and submits.
+    page, problems = _page(browser)
+    _login(page, server, "daumoi")
+    page.goto(f"{server}/situation/bulletins/today/")
+    assert page.get_by_role("heading", name=f"Bản tin ngày {today}").is_visible()
+    assert "Chưa có số liệu của" not in page.locator("article.bulletin").inner_text()
+    messages = page.get_by_label("Thông điệp trong ngày")
+    messages.fill(messages.input_value() + "\nĐăng ký tiêm vắc xin tại trạm y tế xã, phường.")
+    _shot(page, "situation-bulletin-draft")
+    page.get_by_role("button", name="Lưu và trình duyệt").click()
+    assert page.get_by_text("Chờ phê duyệt").first.is_visible()
+    bulletin_url = page.url
+    assert problems == [], problems
+
+    # A leader approves: the bulletin is numbered and issued as PDF and DOCX.
+    page, problems = _page(browser)
+    _login(page, server, "lanhdao")
+    page.goto(bulletin_url)
+    page.get_by_role("button", name="Phê duyệt và ban hành").click()
+    number = re.search(r"Số: \d+/BT-STTTT", page.locator("main").inner_text()).group(0)
+    assert page.get_by_text(number).first.is_visible()
+    _shot(page, "situation-bulletin-issued")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF", exact=True).click()
+    pdf = tmp_path / "bulletin.pdf"
+    download.value.save_as(pdf)
+    assert problems == [], problems
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    for expected in ("BẢN TIN NHANH", number, "Huyện Kiên Hải", "Huyện Giang Thành", "Đăng ký tiêm vắc xin"):
+        assert expected in text, expected
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(pdf), str(ARTIFACTS / "situation-bulletin-pdf")], check=True)
+
+    # The worker sends it to the press list: six emails with the PDF and the DOCX.
+    manage(env, "db_worker", "--batch", "--no-startup-delay")
+    sent = [email.message_from_bytes(f.read_bytes()) for f in (Path(env["TINCAY_VAR_DIR"]) / "mail").glob("*.log")]
+    symbol = number.removeprefix("Số: ")
+    ours = [m for m in sent if symbol in str(email.header.make_header(email.header.decode_header(m["Subject"])))]
+    assert len(ours) == 6, [m["To"] for m in ours]
+    files = [part.get_filename() for part in ours[0].walk() if part.get_filename()]
+    assert any(f.endswith(".pdf") for f in files) and any(f.endswith(".docx") for f in files), files
+    page.reload()
+    assert page.locator("td .badge--ok", has_text="Đã gửi").count() == 6
+
+    # Anyone reads it in the public archive.
+    page.goto(f"{server}/ban-tin/")
+    assert page.get_by_text(number).first.is_visible()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_situation_pages_have_no_serious_accessibility_problems(server, browser, width):
+    page, problems = _page(browser, width=width)
+    found = {}
+    for username, paths in (
+        ("yte", ["/situation/", "/situation/figures/", "/situation/figures/history/", "/situation/indicators/"]),
+        ("daumoi", ["/situation/bulletins/", "/situation/bulletins/today/"]),
+    ):
+        _login(page, server, username)
+        for path in paths:
+            page.goto(f"{server}{path}")
+            found[f"{username} {path}"] = _axe_problems(page)
+        page.context.clear_cookies()
+    for path in ("/ban-tin/",):
         page.goto(f"{server}{path}")
         found[path] = _axe_problems(page)
     found = {path: issues for path, issues in found.items() if issues}
