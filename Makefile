@@ -74,6 +74,7 @@ bench: $(VENV)/.dev
 	$(TEST_ENV) PG_URL=$(PG_BENCH_URL) $(PY) -m scripts.bench_reporting
 	$(TEST_ENV) $(PY) -m scripts.bench_matcher
 	$(TEST_ENV) PG_URL=$(PG_BENCH_URL) $(PY) -m scripts.bench_listening
+	$(TEST_ENV) $(PY) -m scripts.bench_situation
 
 clean:
 	rm -rf var/static .pytest_cache .ruff_cache

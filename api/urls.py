@@ -648,3 +648,180 @@ def listening_push(request, source: str = Query(..., min_length=1, max_length=12
         message = _("This source takes no posts through the API (it is a feed, an export or paused).")
         return _rejected(misinfo_actions.Rejected({"source": message}))
     return Status(200, listening_ingest.ingest(target, request.body))
+
+
+# --- Daily situation ----------------------------------------------------------------------
+# The Health Department's system pushes the day's figures by district, with the checks of the
+# entry page and the import (situation.figures.check through actions.save_figures); the
+# provincial reporting system reads the day's table.
+
+from typing import Any  # noqa: E402
+
+from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.core.exceptions import ValidationError as DjangoValidationError  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from core.access import can_see_province  # noqa: E402
+from situation import actions as situation_actions  # noqa: E402
+from situation import figures as situation_figures  # noqa: E402
+from situation import importer as situation_importer  # noqa: E402
+from situation.models import Figure, Indicator  # noqa: E402
+
+MAX_FIGURE_ROWS = 500
+
+
+class FigureRowIn(Schema):
+    district: str | int  # the district's code (a number is taken as its digits), or its name
+    values: dict[str, Any] = {}  # indicator code -> whole number; null or absent: not given
+    note: str = ""  # the reason for a correction, or why a running total goes down
+
+
+class FiguresIn(Schema):
+    date: date
+    rows: list[FigureRowIn] = []
+    confirm: bool = False  # also confirm the day's figures (then changes are corrections)
+
+
+class FiguresSavedOut(Schema):
+    date: date
+    new: int
+    changed: int
+    unchanged: int
+    confirmed: bool
+
+
+class IndicatorBriefOut(Schema):
+    code: str
+    name: str
+    kind: str
+    unit: str
+
+
+class DistrictFiguresOut(Schema):
+    district_code: str
+    district: str
+    values: dict[str, int | None]
+
+
+class FiguresOut(Schema):
+    date: date
+    province: str
+    confirmed: bool
+    indicators: list[IndicatorBriefOut]
+    rows: list[DistrictFiguresOut]
+    totals: dict[str, int]
+    missing: list[str]
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    short_name: str
+    definition: str
+    kind: str
+    kind_label: str
+    unit: str
+    new_cases: bool
+    headline: bool
+    order: int
+
+    @staticmethod
+    def resolve_kind_label(obj):
+        return obj.get_kind_display()
+
+
+def _province(request):
+    """The province whose figures these are; 404 for anyone who does not see it whole."""
+    root = situation_figures.root_unit()
+    if root is None or not can_see_province(request.auth):
+        raise HttpError(404, _("Not found."))
+    return root
+
+
+def _figure_problems(problems) -> Status:
+    return Status(
+        422,
+        {
+            "detail": [str(p) for p in problems],
+            "errors": [{"district": p.unit, "field": p.field, "message": p.message} for p in problems],
+        },
+    )
+
+
+@api.post("/situation/figures", response={200: FiguresSavedOut, 422: dict}, url_name="situation_figures_push")
+@requires("situation.enter")
+def situation_figures_push(request, payload: FiguresIn):
+    """One day's figures, at most 500 districts: {"date": "YYYY-MM-DD", "rows": [{"district": "899",
+    "values": {"ca_cong_dong": 3}, "note": ""}], "confirm": false}. All or nothing: any problem
+    (each naming the district and the indicator) and nothing is written. A value left out or null
+    is not given and never clears one given before; a running total that goes down, and any
+    change of a confirmed day, needs the row's note. With "confirm": true the day is confirmed too."""
+    root = _province(request)
+    if len(payload.rows) > MAX_FIGURE_ROWS:
+        message = _("At most %(n)d rows in one request.") % {"n": MAX_FIGURE_ROWS}
+        return _figure_problems([situation_figures.Problem("", "rows", message)])
+    find = situation_importer.district_finder(root)
+    problems, entries = [], []
+    for row in payload.rows:
+        unit, error = find(row.district)
+        if error:
+            problems.append(situation_figures.Problem(str(row.district)[:40], "", error))
+            continue
+        values = {
+            (code if len(code) <= 40 else code[:40] + "…"): value
+            for code, value in row.values.items()
+            if value is not None
+        }
+        entries.append(situation_figures.Entry(unit=unit, values=values, note=row.note))
+    try:
+        with transaction.atomic():
+            if entries:
+                plan = situation_actions.save_figures(
+                    request.auth, root, payload.date, entries, source=Figure.Source.API
+                )
+            else:
+                plan = situation_figures.check(root, payload.date, [])
+            problems += plan.problems
+            confirmed = bool(plan.day and plan.day.is_confirmed)
+            if not problems and payload.confirm:
+                try:
+                    confirmed = situation_actions.confirm_day(request.auth, root, payload.date).is_confirmed
+                except DjangoValidationError as error:
+                    problems += [situation_figures.Problem("", "confirm", m) for m in error.messages]
+            if problems:
+                transaction.set_rollback(True)
+    except PermissionDenied:
+        raise HttpError(403, _("You do not have permission to do this.")) from None
+    if problems:
+        return _figure_problems(problems)
+    return Status(
+        200,
+        {
+            "date": payload.date,
+            "new": len(plan.changes) - len(plan.corrections),
+            "changed": len(plan.corrections),
+            "unchanged": plan.unchanged,
+            "confirmed": confirmed,
+        },
+    )
+
+
+@api.get("/situation/figures", response={200: FiguresOut, 422: dict}, url_name="situation_figures")
+@requires("situation.figures")
+def situation_figures_day(request, date: date | None = None):
+    """The day's figures (today in Asia/Ho_Chi_Minh when no date is given): the indicators, one row
+    per district with null where a figure is not given yet, the province's totals, and the
+    districts that have given nothing."""
+    root = _province(request)
+    day = date or timezone.localdate()
+    if day > timezone.localdate():
+        message = _("The date %(date)s is in the future.") % {"date": f"{day:%d/%m/%Y}"}
+        return Status(422, {"detail": f"date: {message}", "errors": [{"field": "date", "message": message}]})
+    return Status(200, situation_figures.day_table(root, day))
+
+
+@api.get("/situation/indicators", response=list[IndicatorOut], url_name="situation_indicators")
+@requires("situation.figures")
+def situation_indicators(request):
+    """The active indicators, in the order of the bulletin's tables, with what each counts."""
+    return Indicator.objects.filter(is_active=True)

@@ -28,12 +28,19 @@ FOOTER_COLUMNS_CM = (8.0, 8.5)
 CELL_MARGIN_CM = 0.1
 
 
+ALIGNMENTS = ("left", "center", "right")
+
+
 @dataclass
 class Table:
     columns: list[str]
     rows: list[list[str | int | float | None]]
     total_row: list | None = None
     widths: list[float] | None = None  # relative; by default from the length of the texts
+    # Per column "left", "center" or "right"; None (the default, or for one column): numbers right,
+    # text left. For a column of texts that read as numbers ("+4", "–") or centred numbers (STT).
+    align: list[str | None] | None = None
+    small: bool = False  # 11 pt and tighter rows (12 pt by default): a table of figures in a short document
 
 
 @dataclass
@@ -53,9 +60,17 @@ class Chart:
     title: str
     png: bytes  # for DOCX
     svg: str  # for PDF and screens
+    width_cm: float | None = None  # as drawn (charts.line_chart(width_cm=...)); None: the text width
 
 
-Block = Table | Paragraph | Heading | Chart
+@dataclass
+class ChartRow:
+    """Charts side by side (their widths together within the text width), on one line."""
+
+    charts: list[Chart]
+
+
+Block = Table | Paragraph | Heading | Chart | ChartRow
 
 
 @dataclass
@@ -171,6 +186,22 @@ def table_cells(table: Table, language: str = "vi"):
     return [clean(c) for c in table.columns], [row(r) for r in table.rows], total
 
 
+def column_alignments(table: Table) -> list[str | None]:
+    """The caller's alignment of each column ("left", "center", "right", or None: by the cell)."""
+    align = table.align or [None] * len(table.columns)
+    if len(align) != len(table.columns):
+        raise ValueError(f"{len(align)} alignments for {len(table.columns)} columns")
+    for a in align:
+        if a is not None and a not in ALIGNMENTS:
+            raise ValueError(f"alignment must be one of {ALIGNMENTS} or None, not {a!r}")
+    return list(align)
+
+
+def cell_alignment(column_align: str | None, is_number: bool) -> str:
+    """ "left", "center" or "right": the column's, else numbers right and text left."""
+    return column_align or ("right" if is_number else "left")
+
+
 def column_fractions(table: Table) -> list[float]:
     """Column widths as fractions of the table: the caller's, or by the longest text of each column
     (a header wraps at its words, so its longest word counts)."""
@@ -197,6 +228,15 @@ def recipient_lines(recipients: list[str], language: str = "vi") -> list[str]:
     if not items[-1].startswith(archive.split(":")[0]):
         items.append(archive)
     return [f"- {item};" for item in items[:-1]] + [f"- {items[-1]}."]
+
+
+# "(b/c)", "(đ/b)", "(t/h)": the notes after a recipient, never broken at their slash.
+_SHORT_NOTE = re.compile(r"\((\w{1,3})/(\w{1,3})\)")
+WORD_JOINER = "\u2060"
+
+
+def keep_notes_together(line: str) -> str:
+    return _SHORT_NOTE.sub(lambda m: f"({m[1]}/{WORD_JOINER}{m[2]})", line)
 
 
 def split_issuer(issuer_lines: list[str]) -> tuple[list[str], str]:
@@ -242,7 +282,7 @@ def html_context(doc: OfficialDocument) -> dict:
         "excerpt": clean(doc.excerpt),
         "blocks": [_html_block(block, doc.language) for block in doc.blocks],
         "recipients_label": words.recipients,
-        "recipients": recipient_lines(doc.recipients, doc.language),
+        "recipients": [keep_notes_together(line) for line in recipient_lines(doc.recipients, doc.language)],
         "signer_authority": clean(doc.signer_authority).upper(),
         "signer_name": clean(doc.signer_name),
     }
@@ -258,8 +298,29 @@ def _html_block(block: Block, language: str) -> dict:
         case Table():
             columns, rows, total = table_cells(block, language)
             widths = [f"{f * 100:.2f}%" for f in column_fractions(block)]  # a string: not localised to "7,5"
-            return {"type": "table", "columns": list(zip(columns, widths, strict=True)), "rows": rows, "total": total}
+            align = column_alignments(block)
+
+            def classes(row):  # (text, CSS class): "number" right-aligns, as it always did
+                return [
+                    (text, {"right": "number", "center": "center", "left": ""}[cell_alignment(a, number)])
+                    for (text, number), a in zip(row, align, strict=True)
+                ]
+
+            return {
+                "type": "table",
+                "small": block.small,
+                "columns": list(zip(columns, widths, strict=True)),
+                "rows": [classes(row) for row in rows],
+                "total": classes(total) if total else None,
+            }
         case Chart():
-            src = "data:image/svg+xml;base64," + base64.b64encode(block.svg.encode()).decode()
-            return {"type": "chart", "title": clean(block.title), "src": src}
+            return {"type": "chart", "charts": [_html_chart(block)]}
+        case ChartRow():
+            return {"type": "chart", "charts": [_html_chart(chart) for chart in block.charts]}
     raise TypeError(f"not a block of an official document: {block!r}")
+
+
+def _html_chart(chart: Chart) -> dict:
+    src = "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode()).decode()
+    width = f"{chart.width_cm:.2f}cm" if chart.width_cm else ""  # a string: not localised to "8,1"
+    return {"title": clean(chart.title), "src": src, "width": width}

@@ -32,15 +32,12 @@ import datetime
 import hashlib
 import io
 import re
-import secrets
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from documents import spreadsheet
@@ -101,10 +98,10 @@ def read_table(data: bytes, filename: str = "") -> Table:
     elif data.startswith(b"%PDF"):
         raise UploadError(_("This is a PDF document, not a table. Export the data as XLSX or CSV."))
     else:
-        text, encoding = _decode(data)
-        _refuse_markup(text)
+        text, encoding = decode_text(data)
+        refuse_markup(text)
         table = Table(columns=[], format="csv", encoding=encoding)
-        raw_rows = _csv_rows(text)
+        raw_rows = delimited_rows(text)
     return _tabulate(table, raw_rows)
 
 
@@ -155,7 +152,7 @@ def _header_index(head: list) -> int:
     return 0  # pragma: no cover - the widest row satisfies the test
 
 
-def _letter(index: int) -> str:
+def column_letter(index: int) -> str:
     """Spreadsheet column letter of a 0-based index: 0 -> A, 27 -> AB."""
     letters = ""
     index += 1
@@ -172,9 +169,9 @@ def _column_names(header: list[str], width: int) -> list[str]:
     for i in range(width):
         name = nfc(header[i]) if i < len(header) else ""
         if not name:
-            name = _letter(i)
+            name = column_letter(i)
         elif name in seen:
-            name = f"{name} ({_letter(i)})"
+            name = f"{name} ({column_letter(i)})"
         seen.add(name)
         names.append(name)
     return names
@@ -239,7 +236,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
 # Delimited text
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def decode_text(data: bytes) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
         try:
@@ -309,7 +306,7 @@ def _windows_1258(data: bytes, utf8_error: UnicodeDecodeError) -> str:
 MARKUP_STARTS = ("<!doctype", "<html", "<table", "<?xml", "<head", "<body", "<meta", "<style", "<div")
 
 
-def _refuse_markup(text: str) -> None:
+def refuse_markup(text: str) -> None:
     if text.lstrip()[:20].lower().startswith(MARKUP_STARTS):
         raise UploadError(
             _(
@@ -350,7 +347,7 @@ def _sniff(text: str) -> str:
     return best
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
+def delimited_rows(text: str, max_rows: int = MAX_ROWS) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text))
     rows, start = [], 1
     try:
@@ -358,8 +355,8 @@ def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
             number, start = start, reader.line_num + 1
             if any(c.strip() for c in cells):
                 rows.append((number, [_check_cell(c, number) for c in _capped(cells)]))
-                if len(rows) > MAX_ROWS + HEADER_SEARCH:  # _tabulate counts exactly; this stops early
-                    raise UploadError(_("At most %(n)d rows in one file: split it.") % {"n": MAX_ROWS})
+                if len(rows) > max_rows + HEADER_SEARCH:  # _tabulate counts exactly; this stops early
+                    raise UploadError(_("At most %(n)d rows in one file: split it.") % {"n": max_rows})
     except csv.Error as e:
         if "field larger" in str(e):  # over csv's own limit (131,072 unless raised elsewhere)
             raise UploadError(
@@ -636,41 +633,3 @@ def items(table: Table, mapping: dict) -> list[tuple[int, dict]]:
             item[name] = parse_count(row.get(name, ""))
         out.append((number, item))
     return out
-
-
-# --- The file between the steps of an upload ------------------------------------------------
-
-UPLOAD_DIR = "listening-uploads"
-
-
-def _kept_path(token: str) -> str:
-    return f"{UPLOAD_DIR}/{hashlib.sha256(token.encode()).hexdigest()}.bin"
-
-
-def keep(data: bytes, now) -> str:
-    """Keep an uploaded file until its mapping is chosen; the token to find it again (the file
-    is stored under the token's hash). Files of uploads left half-way go after a day."""
-    try:
-        _dirs, files = default_storage.listdir(UPLOAD_DIR)
-    except FileNotFoundError:
-        files = []
-    for name in files:
-        path = f"{UPLOAD_DIR}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < now - datetime.timedelta(days=1):
-                default_storage.delete(path)
-        except OSError:
-            continue  # another request swept it
-    token = secrets.token_urlsafe(16)
-    default_storage.save(_kept_path(token), ContentFile(data))
-    return token
-
-
-def kept(token: str) -> bytes:
-    """The file kept under the token; FileNotFoundError when it is gone."""
-    with default_storage.open(_kept_path(token), "rb") as handle:
-        return handle.read()
-
-
-def forget(token: str) -> None:
-    default_storage.delete(_kept_path(token))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from core import uploads as held_files
 from core.access import can, requires, visible_to
 from core.models import OrgUnit
 from core.views import safe_next
@@ -498,7 +499,7 @@ def source_upload(request, pk):
                 except uploads.UploadError as e:
                     form.add_error("file", str(e))
                 else:
-                    token = uploads.keep(data, timezone.now())
+                    token = held_files.keep(data, timezone.now())
                     pending[token] = source.pk
                     request.session["listening_uploads"] = pending
                     return redirect(reverse("listening:source_upload", args=[source.pk]) + f"?token={token}")
@@ -506,7 +507,7 @@ def source_upload(request, pk):
     if not token:
         return render(request, "listening/upload.html", context)
     try:
-        table = uploads.read_table(uploads.kept(token))
+        table = uploads.read_table(held_files.kept(token))
     except (FileNotFoundError, uploads.UploadError):
         messages.error(request, _("The uploaded file is no longer here: upload it again."))
         return redirect("listening:source_upload", pk=source.pk)
@@ -520,7 +521,7 @@ def source_upload(request, pk):
     if request.method == "POST" and not errors:
         if request.POST.get("action") == "import":
             result = actions.import_export(request.user, source, table, mapping)
-            uploads.forget(token)
+            held_files.forget(token)
             pending.pop(token, None)
             request.session["listening_uploads"] = pending
             context.update(result=result, token="")

@@ -245,9 +245,10 @@ def _text(raw, label) -> tuple[str, str | None]:
     return text, None
 
 
-def submit(person, bulletin: Bulletin) -> Bulletin:
-    """The focal point sends the draft to the leaders. Its facts are composed one last time and
-    kept: the leader approves what was submitted."""
+def submit(person, bulletin: Bulletin, *, notify: bool = True) -> Bulletin:
+    """The focal point sends the draft to the leaders (emailed unless `notify` is off: the demo's
+    past days). Its facts are composed one last time and kept: the leader approves what was
+    submitted."""
     _require(person, "situation.draft")
     _require_province(person, bulletin.org_unit)
     with transaction.atomic():
@@ -258,7 +259,7 @@ def submit(person, bulletin: Bulletin) -> Bulletin:
         bulletin.submitted_at, bulletin.submitted_by = timezone.now(), person
         bulletin.save(update_fields=["state", "submitted_at", "submitted_by"])
         audit.record(person, "bulletin.submit", bulletin)
-        leaders = _people_with("situation.approve", bulletin.org_unit)
+        leaders = _people_with("situation.approve", bulletin.org_unit) if notify else []
         _notify(
             leaders,
             _("Daily bulletin of %(date)s awaits approval") % {"date": f"{bulletin.date:%d/%m/%Y}"},

@@ -204,8 +204,7 @@ def summary_text(f: dict) -> str:
             others.append(f"{i['name']}: {n(i['today'])} {i['unit']} ({signed(i['change'])} so với hôm trước)")
     if others:
         lines.append("; ".join(others) + ".")
-    if f["missing"]:
-        lines.append(f"Chưa có số liệu của: {', '.join(f['missing'])}.")
+    # Districts without figures are said by the document under its tables, not in the text.
     return "\n".join(lines)
 
 

@@ -145,10 +145,14 @@ def parse_value(raw) -> tuple[int | None, str | None]:
         text = raw.strip()
         if not text:
             return None, None
+        if len(text) > 20:  # longer than any count (int() of 4,300 digits and more raises)
+            if re.fullmatch(r"[\d.,\s\u00a0]+", text):
+                return None, _("at most %(max)s.") % {"max": f"{MAX_VALUE:,}".replace(",", ".")}
+            return None, _("“%(text)s” is not a whole number.") % {"text": text[:20] + "…"}
         if text.startswith("-") and NUMBER_RE.match(text[1:].strip()):
             return None, _("a count cannot be negative.")
         if not NUMBER_RE.match(text):
-            return None, _("“%(text)s” is not a whole number.") % {"text": text[:20]}
+            return None, _("“%(text)s” is not a whole number.") % {"text": text}
         value = int(re.sub(r"\D", "", text))
     else:
         return None, _("enter a whole number.")

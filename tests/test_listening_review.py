@@ -370,7 +370,7 @@ def test_uploads_left_half_way_are_swept_after_a_day(login, people):
     from django.core.files.storage import default_storage
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    old = default_storage.save("listening-uploads/old.bin", ContentFile(b"x"))
+    old = default_storage.save("uploads-waiting/old.bin", ContentFile(b"x"))
     stamp = (datetime.datetime.now() - datetime.timedelta(days=2)).timestamp()
     os.utime(default_storage.path(old), (stamp, stamp))
     source = Source.objects.get(kind="csv")

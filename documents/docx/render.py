@@ -22,11 +22,14 @@ from documents.official import (
     HEADER_COLUMNS_CM,
     TEXT_WIDTH_CM,
     Chart,
+    ChartRow,
     Heading,
     OfficialDocument,
     Paragraph,
     Table,
+    cell_alignment,
     clean,
+    column_alignments,
     column_fractions,
     phrases,
     place_date,
@@ -35,7 +38,7 @@ from documents.official import (
     table_cells,
 )
 
-BODY_PT, TABLE_PT = 14, 12
+BODY_PT, TABLE_PT, SMALL_TABLE_PT = 14, 12, 11
 CM_PER_PT = 2.54 / 72
 # Average width of a character in Times New Roman bold, in ems, measured on typical texts: used to
 # size the rules under lines whose text comes from the caller (Word cannot size a border to text).
@@ -112,12 +115,22 @@ def _add_block(body, block, language: str) -> None:
         case Table():
             _add_table(body, block, language)
         case Chart():
-            body.add_picture(io.BytesIO(block.png), width=Cm(TEXT_WIDTH_CM - 0.5))
-            p = body.paragraphs[-1]
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(6)
+            _add_charts(body, [block])
+        case ChartRow():
+            _add_charts(body, block.charts)
         case _:
             raise TypeError(f"not a block of an official document: {block!r}")
+
+
+def _add_charts(body, charts: list[Chart]) -> None:
+    """One centred paragraph with the pictures side by side, each as wide as it was drawn."""
+    p = body.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(6)
+    for chart in charts:
+        inline = p.add_run().add_picture(io.BytesIO(chart.png), width=Cm(chart.width_cm or TEXT_WIDTH_CM - 0.5))._inline
+        for side in ("distT", "distB", "distL", "distR"):  # as Word writes them; LibreOffice adds space without
+            inline.set(side, "0")
 
 
 def _body_paragraph(body, text: str, bold=False, italic=False):
@@ -134,6 +147,10 @@ def _body_paragraph(body, text: str, bold=False, italic=False):
 
 
 def _add_table(body, table: Table, language: str) -> None:
+    # Word has no space before a table: the paragraph right above it gets 6 pt after (as in the PDF).
+    blocks = [e for e in body.element.body.iterchildren() if e.tag != qn("w:sectPr")]
+    if blocks and blocks[-1].tag == qn("w:p") and body.paragraphs:
+        body.paragraphs[-1].paragraph_format.space_after = Pt(6)
     header, rows, total = table_cells(table, language)
     widths = [Cm(TEXT_WIDTH_CM * f) for f in column_fractions(table)]
     grid = body.add_table(rows=0, cols=len(header))
@@ -143,41 +160,49 @@ def _add_table(body, table: Table, language: str) -> None:
     for column, width in zip(grid.columns, widths, strict=True):
         column.width = width
 
-    head = _add_row(grid, widths, [(text, False) for text in header], bold=True, centre=True)
+    columns = column_alignments(table)
+
+    def aligned(row):
+        return [(text, cell_alignment(a, is_number)) for (text, is_number), a in zip(row, columns, strict=True)]
+
+    size = SMALL_TABLE_PT if table.small else TABLE_PT
+    head = _add_row(grid, widths, [(text, "center") for text in header], size, bold=True)
     _row_property(head, "w:tblHeader")  # repeated at the top of every page
     # python-docx takes ~5 ms a row (it searches the schema order for every property it sets); a
-    # national table has 700 rows. So each kind of row (which cells are numbers) is built once,
+    # national table has 700 rows. So each kind of row (how its cells are aligned) is built once,
     # and copied with its texts replaced.
     prototypes = {}
-    for row in rows:
-        kinds = tuple(is_number for _text, is_number in row)
+    for row in map(aligned, rows):
+        kinds = tuple(align for _text, align in row)
         if kinds not in prototypes:
-            built = _add_row(grid, widths, [("0", is_number) for is_number in kinds])._tr
+            built = _add_row(grid, widths, [("0", align) for align in kinds], size)._tr
             built.getparent().remove(built)
             prototypes[kinds] = built
         tr = copy.deepcopy(prototypes[kinds])
-        for t, (text, _is_number) in zip(tr.iter(qn("w:t")), row, strict=True):
+        for t, (text, _align) in zip(tr.iter(qn("w:t")), row, strict=True):
             t.text = text
         grid._tbl.append(tr)
     if total:
-        _add_row(grid, widths, total, bold=True)
+        _add_row(grid, widths, aligned(total), size, bold=True)
     # Space between the table and the next paragraph comes from that paragraph's space_before.
 
 
-def _add_row(grid, widths, cells, bold=False, centre=False):
+ALIGN = {"center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT, "left": None}
+
+
+def _add_row(grid, widths, cells, size_pt=TABLE_PT, bold=False):
+    """cells: (text, "left" | "center" | "right")."""
     row = grid.add_row()
     _row_property(row, "w:cantSplit")
-    for cell, width, (text, is_number) in zip(row.cells, widths, cells, strict=True):
+    for cell, width, (text, align) in zip(row.cells, widths, cells, strict=True):
         cell.width = width
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         p = cell.paragraphs[0]
-        if centre:
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif is_number:
-            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(2)
+        if ALIGN[align] is not None:
+            p.alignment = ALIGN[align]
+        p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(1 if size_pt < TABLE_PT else 2)
         run = p.add_run(text)
-        run.font.size, run.bold = Pt(TABLE_PT), bold
+        run.font.size, run.bold = Pt(size_pt), bold
     return row
 
 
