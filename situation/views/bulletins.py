@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.access import can, can_see_province, requires
+from core.letterhead import letterhead
 
 from .. import actions, documents
-from .. import figures as fig
 from ..forms import BulletinTextForm, ReturnForm
 from ..models import Bulletin, Delivery, Figure
 from .entry import province_of
@@ -106,7 +106,7 @@ def _context(request, bulletin, facts, form, return_form=None):
         "recipients": actions.recipients() if not bulletin.is_issued else None,
         "messages_lines": [line.strip().lstrip("-").strip() for line in bulletin.messages.splitlines() if line.strip()],
         "summary_lines": [line for line in bulletin.summary.splitlines() if line.strip()],
-        "figures_day": fig.SituationDay.objects.filter(org_unit=bulletin.org_unit, date=bulletin.date).first(),
+        "head": letterhead(bulletin.org_unit),
     }
 
 
@@ -152,8 +152,8 @@ def _act(request, bulletin, operation):
             bulletin = actions.approve(person, bulletin)
             messages.success(
                 request,
-                _("Issued as %(number)s and sent to %(count)d recipients.")
-                % {"number": bulletin.number_text, "count": bulletin.deliveries.count()},
+                _("Issued as bulletin no. %(number)s and sent to %(count)d recipients.")
+                % {"number": bulletin.number_text.removeprefix("Số: "), "count": bulletin.deliveries.count()},
             )
         elif operation == "return":
             form = ReturnForm(request.POST)
