@@ -136,8 +136,8 @@ class PersonAdmin(AuditedAdmin, UserAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(AuditedAdmin):
-    list_display = ["title", "kind", "phone", "email", "org_unit", "is_public", "is_active"]
-    list_filter = ["kind", "is_public", "is_active"]
+    list_display = ["title", "kind", "phone", "email", "org_unit", "is_public", "receives_bulletin", "is_active"]
+    list_filter = ["kind", "is_public", "receives_bulletin", "is_active"]
     search_fields = ["title", "person_name", "phone"]
     raw_id_fields = ["organisation", "org_unit"]
 

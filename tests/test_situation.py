@@ -412,3 +412,26 @@ def test_the_bulletin_list_takes_few_queries(login, people, django_assert_max_nu
     client = login(people[Role.FOCAL_POINT])
     with django_assert_max_num_queries(12):
         assert client.get(reverse("situation:bulletins")).status_code == 200
+
+
+def test_administrators_keep_indicators_in_the_admin_and_read_bulletins(login, people):
+    client = login(people[Role.ADMIN])
+    assert client.get("/admin/situation/indicator/").status_code == 200
+    used = Indicator.objects.get(code="ca_cong_dong")
+    assert client.get(f"/admin/situation/indicator/{used.pk}/delete/").status_code == 403
+    assert client.get("/admin/situation/bulletin/").status_code == 200
+    assert client.get("/admin/situation/bulletin/add/").status_code == 403
+    assert login(people[Role.HEALTH_DATA]).get("/admin/situation/indicator/").status_code in {302, 403}
+
+
+def test_a_correction_after_issue_leaves_the_bulletin_as_issued_and_says_so(login, people, root):
+    issued = Bulletin.objects.filter(state=B.ISSUED).order_by("-date").first()
+    figure = Figure.objects.get(date=issued.date, org_unit__code="899", indicator__code="ca_cong_dong")
+    before = next(r for r in issued.facts["rows"] if r["code"] == "899")["values"]["ca_cong_dong"]
+    entries = [fig.Entry(unit("899"), {"ca_cong_dong": str(figure.value + 1)}, note="Bổ sung ca báo muộn")]
+    assert actions.save_figures(people[Role.HEALTH_DATA], root, issued.date, entries).ok
+    issued.refresh_from_db()
+    assert next(r for r in issued.facts["rows"] if r["code"] == "899")["values"]["ca_cong_dong"] == before
+    page = login(people[Role.FOCAL_POINT]).get(reverse("situation:bulletin", args=[issued.pk])).content.decode()
+    assert "1 số liệu của ngày này đã được điều chỉnh sau khi ban hành" in page
+    assert reverse("situation:history") in page

@@ -17,7 +17,7 @@ from core.letterhead import letterhead
 
 from .. import actions, documents
 from ..forms import BulletinTextForm, ReturnForm
-from ..models import Bulletin, Delivery, Figure
+from ..models import Bulletin, Delivery, Figure, FigureChange
 from .entry import province_of
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -82,6 +82,11 @@ def _context(request, bulletin, facts, form, return_form=None):
         changed_since = Figure.objects.filter(
             date=bulletin.date, org_unit__parent=bulletin.org_unit, updated_at__gt=bulletin.composed_at
         ).exists()
+    corrected = 0
+    if bulletin.is_issued and bulletin.issued_at:
+        corrected = FigureChange.objects.filter(
+            figure__date=bulletin.date, figure__org_unit__parent=bulletin.org_unit, changed_at__gt=bulletin.issued_at
+        ).count()
     headline = [i for i in facts.get("indicators", []) if i["headline"]]
     chart = documents.trend_chart(facts)
     return {
@@ -99,6 +104,7 @@ def _context(request, bulletin, facts, form, return_form=None):
         "events": bulletin.events.select_related("actor"),
         "deliveries": bulletin.deliveries.all() if bulletin.is_issued else [],
         "changed_since": changed_since,
+        "corrected_after_issue": corrected,
         "can_edit": bulletin.state == Bulletin.State.DRAFT and can(person, "situation.draft"),
         "can_submit": bulletin.state == Bulletin.State.DRAFT and can(person, "situation.draft"),
         "can_approve": bulletin.state == Bulletin.State.SUBMITTED and can(person, "situation.approve"),
