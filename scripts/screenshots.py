@@ -66,6 +66,15 @@ PAGES = {
 }
 
 
+# Where a placeholder's page is, for SCREENS_ONLY.
+PLACEHOLDERS = {"{post}": "/listening/", "{case}": "/misinfo/", "{cycle}": "/reports/", "{past}": "/reports/",
+                "{issued}": "/situation/"}  # fmt: skip
+
+
+def _where(path: str) -> str:
+    return PLACEHOLDERS[path[: path.index("}") + 1]] if path.startswith("{") else path
+
+
 def main():
     server = nullcontext((sys.argv[1].rstrip("/"), None)) if len(sys.argv) > 1 else demo_server()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -86,7 +95,7 @@ def main():
                 only = os.environ.get("SCREENS_ONLY", "")
                 for key, paths in PAGES.items():
                     username = key.strip()  # a trailing space: a second list for the same person
-                    paths = [p for p in paths if p.startswith(only) or (only and p == "{post}")]
+                    paths = [p for p in paths if _where(p).startswith(only)]
                     if not paths:
                         continue
                     page = browser.new_page(viewport={"width": width, "height": 800})

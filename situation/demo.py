@@ -170,6 +170,7 @@ def load() -> dict:
             Bulletin.objects.filter(pk=bulletin.pk).update(
                 issued_at=at, submitted_at=at - datetime.timedelta(minutes=30)
             )
+            bulletin.events.update(at=at)
             # Those emails went out that day: the worker finds nothing left to send.
             bulletin.deliveries.update(state="sent", attempts=1, sent_at=at + datetime.timedelta(minutes=2))
             issued += 1

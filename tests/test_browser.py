@@ -416,7 +416,7 @@ def test_daily_figures_to_the_issued_bulletin_in_the_press_inbox(demo, browser, 
     files = [part.get_filename() for part in ours[0].walk() if part.get_filename()]
     assert any(f.endswith(".pdf") for f in files) and any(f.endswith(".docx") for f in files), files
     page.reload()
-    assert page.locator("td .badge--ok", has_text="Đã gửi").count() == 6
+    assert page.locator(".deliveries .badge--ok", has_text="Đã gửi").count() == 6
 
     # Anyone reads it in the public archive.
     page.goto(f"{server}/ban-tin/")
