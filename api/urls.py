@@ -814,8 +814,12 @@ def situation_figures_day(request, date: date | None = None):
     districts that have given nothing."""
     root = _province(request)
     day = date or timezone.localdate()
-    if day > timezone.localdate():
-        message = _("The date %(date)s is in the future.") % {"date": f"{day:%d/%m/%Y}"}
+    if day > timezone.localdate() or day < situation_figures.EARLIEST:
+        message = (
+            _("The date %(date)s is in the future.")
+            if day > timezone.localdate()
+            else _("%(date)s is too long ago for daily figures.")
+        ) % {"date": f"{day:%d/%m/%Y}"}
         return Status(422, {"detail": f"date: {message}", "errors": [{"field": "date", "message": message}]})
     return Status(200, situation_figures.day_table(root, day))
 

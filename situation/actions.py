@@ -166,18 +166,36 @@ def _locked(bulletin: Bulletin) -> Bulletin:
     return Bulletin.objects.select_for_update().select_related("org_unit").get(pk=bulletin.pk)
 
 
-def refresh(bulletin: Bulletin, *, text_too: bool | None = None) -> Bulletin:
-    """Compose the facts again from today's figures (a draft only); the text too while no person
-    has edited it. Called when a draft is opened and when figures change."""
+def refresh(bulletin: Bulletin) -> Bulletin:
+    """Compose the facts again from the day's figures (a draft only), and the text too while no
+    person has edited it: the database says so (`edited=False` in the UPDATE), not the copy in
+    hand, so a page opened before an edit never overwrites it. Called when a draft is opened,
+    previewed and submitted."""
     if bulletin.state != S.DRAFT:
         return bulletin
     facts = compose.facts(bulletin.org_unit, bulletin.date)
-    fields = ["facts", "composed_at"]
     bulletin.facts, bulletin.composed_at = facts, timezone.now()
-    if text_too if text_too is not None else not bulletin.edited:
-        bulletin.summary = compose.summary_text(facts)
-        fields.append("summary")
-    Bulletin.objects.filter(pk=bulletin.pk, state=S.DRAFT).update(**{f: getattr(bulletin, f) for f in fields})
+    drafts = Bulletin.objects.filter(pk=bulletin.pk, state=S.DRAFT)
+    drafts.update(facts=facts, composed_at=bulletin.composed_at)
+    summary = compose.summary_text(facts)
+    if drafts.filter(edited=False).update(summary=summary):
+        bulletin.summary = summary
+    return bulletin
+
+
+def recompose(person, bulletin: Bulletin) -> Bulletin:
+    """The focal point drops her changes to the text: it is written again from the figures."""
+    _require(person, "situation.draft")
+    _require_province(person, bulletin.org_unit)
+    with transaction.atomic():
+        bulletin = _locked(bulletin)
+        if bulletin.state != S.DRAFT:
+            raise BulletinError(_("Only a draft can be composed again."))
+        before = audit.snapshot(bulletin, ["summary"])
+        Bulletin.objects.filter(pk=bulletin.pk).update(edited=False)
+        bulletin.edited = False
+        refresh(bulletin)
+        audit.record(person, "bulletin.recompose", bulletin, before=before, after=audit.snapshot(bulletin, ["summary"]))
     return bulletin
 
 
@@ -254,7 +272,12 @@ def submit(person, bulletin: Bulletin, *, notify: bool = True) -> Bulletin:
     with transaction.atomic():
         bulletin = _locked(bulletin)
         if bulletin.state == S.DRAFT:
-            refresh(bulletin, text_too=False)
+            refresh(bulletin)
+            if not bulletin.facts.get("reported"):
+                raise BulletinError(
+                    _("No district has given figures for %(date)s yet: the bulletin cannot go out without them.")
+                    % {"date": f"{bulletin.date:%d/%m/%Y}"}
+                )
         _set_state(bulletin, S.SUBMITTED, person)
         bulletin.submitted_at, bulletin.submitted_by = timezone.now(), person
         bulletin.save(update_fields=["state", "submitted_at", "submitted_by"])
@@ -290,9 +313,10 @@ def return_to_draft(person, bulletin: Bulletin, reason: str) -> Bulletin:
     return bulletin
 
 
-def approve(person, bulletin: Bulletin) -> Bulletin:
-    """A leader approves: the bulletin gets the year's next number, is rendered to PDF and DOCX
-    (kept with their SHA-256), and is emailed to every recipient of the press list."""
+def approve(person, bulletin: Bulletin, *, at=None) -> Bulletin:
+    """A leader approves: the bulletin gets the next number of the year it is issued in, is dated
+    that day (Decree 30: the date of signing), rendered to PDF and DOCX (kept with their SHA-256),
+    and emailed to every recipient of the press list. `at` is for the demo's past days."""
     _require(person, "situation.approve")
     _require_province(person, bulletin.org_unit)
     from . import documents
@@ -304,11 +328,15 @@ def approve(person, bulletin: Bulletin) -> Bulletin:
                 _("Only a submitted bulletin can be approved; this one is “%(state)s”.")
                 % {"state": bulletin.get_state_display()}
             )
-        year = bulletin.date.year
+        # Numbers follow each other per province and year: the province's row is locked while the
+        # next one is taken, so two leaders approving at once get two numbers in turn.
+        OrgUnit.objects.select_for_update().filter(pk=bulletin.org_unit_id).first()
+        issued_at = at or timezone.now()
+        year = timezone.localdate(issued_at).year
         last = Bulletin.objects.filter(org_unit=bulletin.org_unit, year=year).aggregate(m=Max("number"))["m"]
         bulletin.year, bulletin.number = year, (last or 0) + 1
         bulletin.number_text = documents.number_text(bulletin)
-        bulletin.approved_by, bulletin.issued_at = person, timezone.now()
+        bulletin.approved_by, bulletin.issued_at = person, issued_at
         _set_state(bulletin, S.ISSUED, person)
         pdf, docx = documents.render_pdf(bulletin), documents.render_docx(bulletin)
         name = f"ban-tin-{bulletin.slug}-so-{bulletin.number}"
@@ -475,6 +503,10 @@ def save_indicator(person, indicator):
         stored = Indicator.objects.get(pk=indicator.pk)
         if stored.code != indicator.code and stored.figures.exists():
             raise ValidationError({"code": _("Figures use this code; it cannot change.")})
+        if stored.kind != indicator.kind and stored.figures.exists():
+            raise ValidationError({"kind": _("Figures use this indicator; its kind cannot change.")})
+    if indicator.new_cases and indicator.kind != Indicator.Kind.DAILY:
+        raise ValidationError({"new_cases": _("Only a count for the day can count new cases.")})
         before = audit.snapshot(stored)
     with transaction.atomic():
         indicator.save()

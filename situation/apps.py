@@ -21,6 +21,7 @@ class SituationConfig(AppConfig):
                 "indicator.update": _("Indicator changed"),
                 "bulletin.draft": _("Bulletin drafted"),
                 "bulletin.edit": _("Bulletin text edited"),
+                "bulletin.recompose": _("Bulletin text written again from the figures"),
                 "bulletin.submit": _("Bulletin submitted for approval"),
                 "bulletin.return": _("Bulletin returned"),
                 "bulletin.issue": _("Bulletin approved and issued"),

@@ -151,10 +151,14 @@ def facts(root, date: datetime.date) -> dict:
             where.append({"name": unit.name, "new_cases": new})
     where.sort(key=lambda w: (-w["new_cases"], w["name"]))
     day = fig.SituationDay.objects.filter(org_unit=root, date=date).first()
+    yesterday = date - datetime.timedelta(days=1)
     return {
         "date": date.isoformat(),
         "province": root.name,
         "place": bare_name(root.name),
+        "units_word": units_word(units),
+        "reported": sum(1 for r in rows if r["reported"]),
+        "reported_yesterday": Figure.objects.filter(date=yesterday, org_unit__parent=root).exists(),
         "confirmed": bool(day and day.is_confirmed),
         "indicators": [totals[i.code] for i in inds],
         "new_cases_today": sum(totals[i.code]["today"] for i in new_case_inds),
@@ -168,22 +172,43 @@ def facts(root, date: datetime.date) -> dict:
     }
 
 
+def units_word(units) -> str:
+    """What the reporting units are called: "huyện, thành phố" under a province of districts,
+    "xã, phường" where districts are gone (the two-level tree of July 2025)."""
+    levels = {u.level for u in units}
+    if levels == {"commune"}:
+        return "xã, phường, đặc khu"
+    return "huyện, thành phố"
+
+
+def _changed(change: int) -> str:
+    return "không thay đổi" if change == 0 else signed(change)
+
+
 def summary_text(f: dict) -> str:
-    """The first paragraphs of a new draft, written from the facts; the focal point edits them."""
+    """The first paragraphs of a new draft, written from the facts; the focal point edits them.
+    A day without figures says so (never "0 cases"); a day after one without figures is not
+    compared with it."""
     date = datetime.date.fromisoformat(f["date"])
     place = f["place"]
+    units = f.get("units_word", "huyện, thành phố")
+    if not f.get("reported", 1):
+        return f"Chưa có số liệu ngày {d(date)} của các {units}."
     new, before = f["new_cases_today"], f["new_cases_yesterday"]
     change = new - before
-    if change > 0:
-        trend_words = f"tăng {n(change)} ca so với ngày {d(date - datetime.timedelta(days=1))}"
+    yesterday = d(date - datetime.timedelta(days=1))
+    if not f.get("reported_yesterday", True):
+        trend_words = ""
+    elif change > 0:
+        trend_words = f" (tăng {n(change)} ca so với ngày {yesterday})"
     elif change < 0:
-        trend_words = f"giảm {n(-change)} ca so với ngày {d(date - datetime.timedelta(days=1))}"
+        trend_words = f" (giảm {n(-change)} ca so với ngày {yesterday})"
     else:
-        trend_words = "bằng ngày trước"
+        trend_words = " (bằng ngày hôm trước)"
     parts = [i for i in f["indicators"] if i["new_cases"]]
     detail = ", ".join(f"{n(i['today'])} {i['name'][0].lower() + i['name'][1:]}" for i in parts if i["today"])
     lines = [
-        f"Trong ngày {d(date)}, tỉnh {place} ghi nhận {n(new)} ca mắc mới Covid-19 ({trend_words})"
+        f"Trong ngày {d(date)}, tỉnh {place} ghi nhận {n(new)} ca mắc mới Covid-19{trend_words}"
         + (f", gồm: {detail}." if detail and len(parts) > 1 else ".")
     ]
     if f["where"]:
@@ -191,17 +216,19 @@ def summary_text(f: dict) -> str:
         listed = "; ".join(f"{w['name']} ({n(w['new_cases'])} ca)" for w in top)
         more = len(f["where"]) - len(top)
         lines.append(
-            f"Các ca mắc mới ở {len(f['where'])} huyện, thành phố: {listed}"
+            f"Các ca mắc mới ở {len(f['where'])} {units}: {listed}"
             + (f" và {more} địa phương khác." if more > 0 else ".")
         )
     others = []
     for i in f["indicators"]:
         if i["new_cases"] or not i["headline"]:
             continue
-        if i["kind"] == Indicator.Kind.CUMULATIVE:
-            others.append(f"{i['name']}: {n(i['today'])} {i['unit']} (trong ngày {signed(i['change'])})")
+        if not f.get("reported_yesterday", True):
+            others.append(f"{i['name']}: {n(i['today'])} {i['unit']}")
+        elif i["kind"] == Indicator.Kind.CUMULATIVE:
+            others.append(f"{i['name']}: {n(i['today'])} {i['unit']} (trong ngày {_changed(i['change'])})")
         else:
-            others.append(f"{i['name']}: {n(i['today'])} {i['unit']} ({signed(i['change'])} so với hôm trước)")
+            others.append(f"{i['name']}: {n(i['today'])} {i['unit']} ({_changed(i['change'])} so với hôm trước)")
     if others:
         lines.append("; ".join(others) + ".")
     # Districts without figures are said by the document under its tables, not in the text.

@@ -164,12 +164,10 @@ def load() -> dict:
         if bulletin.state == Bulletin.State.DRAFT:
             bulletin = actions.submit(focal, bulletin, notify=False)
         if bulletin.state == Bulletin.State.SUBMITTED:
-            actions.approve(leader, bulletin)
             # Issued that afternoon, as it would have been.
             at = timezone.make_aware(datetime.datetime.combine(date, datetime.time(16, 45)))
-            Bulletin.objects.filter(pk=bulletin.pk).update(
-                issued_at=at, submitted_at=at - datetime.timedelta(minutes=30)
-            )
+            actions.approve(leader, bulletin, at=at)
+            Bulletin.objects.filter(pk=bulletin.pk).update(submitted_at=at - datetime.timedelta(minutes=30))
             bulletin.events.update(at=at)
             # Those emails went out that day: the worker finds nothing left to send.
             bulletin.deliveries.update(state="sent", attempts=1, sent_at=at + datetime.timedelta(minutes=2))

@@ -13,6 +13,7 @@ import datetime
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from core.letterhead import letterhead
 from documents import charts, official
@@ -153,7 +154,8 @@ def _headline_table(facts: dict, date: datetime.date) -> official.Table:
 
 def _district_table(facts: dict) -> official.Table:
     inds = _headline(facts)
-    columns = ["STT", "Huyện, thành phố"] + [i["short_name"] for i in inds]
+    units = facts.get("units_word", "huyện, thành phố")
+    columns = ["STT", units[0].upper() + units[1:]] + [i["short_name"] for i in inds]
     rows = []
     for k, row in enumerate(facts.get("rows", []), 1):
         cells = [k, row["name"]]
@@ -197,13 +199,14 @@ def document(bulletin: Bulletin, facts: dict | None = None) -> official.Official
     blocks.append(official.Heading(f"{next(section)}. Tình hình dịch bệnh trong ngày"))
     if bulletin.summary.strip():
         blocks.append(official.Paragraph(bulletin.summary))
+    units = facts.get("units_word", "huyện, thành phố")
     if reported:
         blocks.append(_headline_table(facts, date))
-    else:
-        blocks.append(official.Paragraph(f"{NO_FIGURES} ngày {d(date)} của các huyện, thành phố.", italic=True))
+    elif NO_FIGURES not in bulletin.summary:
+        blocks.append(official.Paragraph(f"{NO_FIGURES} ngày {d(date)} của các {units}.", italic=True))
 
     if reported:
-        blocks.append(official.Heading(f"{next(section)}. Số liệu theo huyện, thành phố"))
+        blocks.append(official.Heading(f"{next(section)}. Số liệu theo {units}"))
         blocks.append(_district_table(facts))
         note = _missing_note(facts)
         if note is not None:
@@ -231,7 +234,8 @@ def document(bulletin: Bulletin, facts: dict | None = None) -> official.Official
         issuer_lines=head.issuer_lines,
         number=bulletin.number_text or number_text(bulletin),
         place=head.place,
-        date=date,
+        # Decree 30: the date of signing (blank on a draft, like its number), not the figures' day.
+        date=timezone.localdate(bulletin.issued_at) if bulletin.issued_at else None,
         kind=KIND,
         title=TITLE.format(place=head.place),
         subtitle=f"(Số liệu ngày {d(date)})",

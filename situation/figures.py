@@ -22,6 +22,7 @@ from .models import MAX_VALUE, Figure, Indicator, SituationDay
 
 NOTE_MAX = 500
 LOOKBACK_DAYS = 120  # how far back a running total's last value is looked for
+EARLIEST = datetime.date(2000, 1, 1)  # before it, a date is a typing error ("05/08/0021")
 # "1234", "1.234", "1 234", "1,234": Vietnamese groups thousands with dots; a spreadsheet may
 # write commas or spaces. A decimal part is not a count.
 NUMBER_RE = re.compile(r"^\d{1,3}([.,\s\u00a0]\d{3})+$|^\d+$")
@@ -170,6 +171,11 @@ def check(root: OrgUnit, date: datetime.date, entries: list[Entry], *, today=Non
     plan = Plan(date=date, day=day)
     if date > today:
         plan.problems.append(Problem("", "", _("The date %(date)s is in the future.") % {"date": f"{date:%d/%m/%Y}"}))
+        return plan
+    if date < EARLIEST:
+        plan.problems.append(
+            Problem("", "", _("%(date)s is too long ago for daily figures.") % {"date": f"{date:%d/%m/%Y}"})
+        )
         return plan
     inds = {i.code: i for i in indicators()}
     allowed = {u.pk for u in districts(root)}

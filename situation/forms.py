@@ -25,6 +25,11 @@ class IndicatorForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if data.get("new_cases") and data.get("kind") != Indicator.Kind.DAILY:
+            self.add_error("new_cases", _("Only a count for the day can count new cases."))
+        changed_kind = self.instance.pk and data.get("kind") and data["kind"] != self.instance.kind
+        if changed_kind and self.instance.figures.exists():
+            self.add_error("kind", _("Figures use this indicator; its kind cannot change."))
         for name in ("name", "short_name", "unit", "definition"):
             if data.get(name):
                 text, error = check_text(data[name], str(self.fields[name].label))

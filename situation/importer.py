@@ -55,7 +55,7 @@ MAX_DAYS = 62  # each day is checked against the days before it: two months keep
 MAX_COLUMNS = 100
 MAX_UNPACKED = 20 * 2**20  # what a workbook of at most 2 MB may unpack to
 HEADER_SEARCH = 10  # rows in which to look for the header, under a sheet's own title lines
-EARLIEST = datetime.date(2000, 1, 1)  # before it, a date is a typing error ("05/08/0021")
+EARLIEST = fig.EARLIEST
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
 # Header names, as `_key` writes them (accents folded, punctuation and underscores as spaces).

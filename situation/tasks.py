@@ -18,7 +18,6 @@ def deliver(delivery_id: int) -> str:
     """Email the issued bulletin (PDF and DOCX attached) to one recipient. The row is claimed
     first (queued → sending, with a lease), so a task run twice, or by two workers, sends once;
     a worker that died while sending leaves a lease that runs out and the next run takes it."""
-    from .documents import email_message
     from .models import Delivery
 
     now = timezone.now()
@@ -31,22 +30,12 @@ def deliver(delivery_id: int) -> str:
     if not claimed:
         return "skipped"
     delivery = Delivery.objects.select_related("bulletin").get(pk=delivery_id)
-    subject, body = email_message(delivery.bulletin)
-    message = EmailMessage(subject, body, None, [delivery.email])
-    bulletin = delivery.bulletin
-    for field, mime in (
-        ("pdf", "application/pdf"),
-        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ):
-        stored = getattr(bulletin, field)
-        if stored:
-            with stored.open("rb") as f:
-                message.attach(stored.name.rsplit("/", 1)[-1], f.read(), mime)
     attempts = delivery.attempts + 1
     try:
+        message = _message(delivery)
         message.send(fail_silently=False)
-    except Exception as error:  # the mail server said no, or could not be reached: try again later
-        log.warning("Bulletin %s to %s failed: %s", bulletin.pk, delivery.email, error)
+    except Exception as error:  # the files or the mail server: the row must not stay "sending"
+        log.warning("Bulletin %s to %s failed: %s", delivery.bulletin_id, delivery.email, error)
         failed = attempts >= settings.SITUATION_DELIVERY_TRIES
         Delivery.objects.filter(pk=delivery_id).update(
             state=Delivery.State.FAILED if failed else Delivery.State.QUEUED,
@@ -63,3 +52,21 @@ def deliver(delivery_id: int) -> str:
         state=Delivery.State.SENT, attempts=attempts, lease_until=None, sent_at=timezone.now(), last_error=""
     )
     return "sent"
+
+
+def _message(delivery) -> EmailMessage:
+    """The email to one recipient with the issued PDF and DOCX attached."""
+    from .documents import email_message
+
+    bulletin = delivery.bulletin
+    subject, body = email_message(bulletin)
+    message = EmailMessage(subject, body, None, [delivery.email])
+    for field, mime in (
+        ("pdf", "application/pdf"),
+        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ):
+        stored = getattr(bulletin, field)
+        if stored:
+            with stored.open("rb") as f:
+                message.attach(stored.name.rsplit("/", 1)[-1], f.read(), mime)
+    return message

@@ -135,6 +135,7 @@ REDIRECTS = {
     ("reporting:cycle_detail", R.DISTRICT_CULTURE),
     ("reporting:cycle_detail", R.DISTRICT_BROADCAST),
     ("situation:home", R.PRESS),  # the press goes to the issued bulletins
+    ("situation:bulletin", R.PRESS),  # and reads one on its public page
     ("situation:bulletin_today", R.FOCAL_POINT),  # today's draft exists: opened
     ("situation:bulletin_today", R.ADMIN),
 }

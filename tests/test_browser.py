@@ -345,11 +345,11 @@ def test_inspector_works_the_alerts_queue_by_keyboard(server, browser):
 
 def test_daily_figures_to_the_issued_bulletin_in_the_press_inbox(demo, browser, tmp_path):
     import datetime
-    import email
     import re
     import subprocess
 
     from scripts.demo_server import manage
+    from tests.mailfiles import messages_in, subject_of
 
     server, env = demo
     today = datetime.date.today().strftime("%d/%m/%Y")
@@ -383,7 +383,7 @@ def test_daily_figures_to_the_issued_bulletin_in_the_press_inbox(demo, browser, 
     messages = page.get_by_label("Thông điệp trong ngày")
     messages.fill(messages.input_value() + "\nĐăng ký tiêm vắc xin tại trạm y tế xã, phường.")
     _shot(page, "situation-bulletin-draft")
-    page.get_by_role("button", name="Lưu và trình duyệt").click()
+    page.get_by_role("button", name="Lưu và trình phê duyệt").click()
     assert page.get_by_text("Chờ phê duyệt").first.is_visible()
     bulletin_url = page.url
     assert problems == [], problems
@@ -409,9 +409,8 @@ def test_daily_figures_to_the_issued_bulletin_in_the_press_inbox(demo, browser, 
 
     # The worker sends it to the press list: six emails with the PDF and the DOCX.
     manage(env, "db_worker", "--batch", "--no-startup-delay")
-    sent = [email.message_from_bytes(f.read_bytes()) for f in (Path(env["TINCAY_VAR_DIR"]) / "mail").glob("*.log")]
     symbol = number.removeprefix("Số: ")
-    ours = [m for m in sent if symbol in str(email.header.make_header(email.header.decode_header(m["Subject"])))]
+    ours = [m for m in messages_in(Path(env["TINCAY_VAR_DIR"])) if symbol in subject_of(m)]
     assert len(ours) == 6, [m["To"] for m in ours]
     files = [part.get_filename() for part in ours[0].walk() if part.get_filename()]
     assert any(f.endswith(".pdf") for f in files) and any(f.endswith(".docx") for f in files), files

@@ -386,6 +386,10 @@ def test_the_press_sees_issued_bulletins_only(login, people, draft):
     assert client.get(reverse("situation:bulletin_file", args=[draft.pk, "pdf"])).status_code == 404
     assert client.post(reverse("situation:bulletin_act", args=[issued.pk, "resend_failed"])).status_code == 403
     assert client.get(reverse("situation:home")).status_code == 302
+    # The staff page of an issued bulletin (who wrote, returned, approved it; the other agencies'
+    # addresses) is not for the press: it reads the public page.
+    response = client.get(reverse("situation:bulletin", args=[issued.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("public:bulletin", args=[issued.slug])
 
 
 def test_a_draft_preview_renders_without_a_number(login, people, draft):
@@ -435,3 +439,88 @@ def test_a_correction_after_issue_leaves_the_bulletin_as_issued_and_says_so(logi
     page = login(people[Role.FOCAL_POINT]).get(reverse("situation:bulletin", args=[issued.pk])).content.decode()
     assert "1 số liệu của ngày này đã được điều chỉnh sau khi ban hành" in page
     assert reverse("situation:history") in page
+
+
+# --- Found in review -------------------------------------------------------------------------------
+def test_a_day_without_figures_says_so_and_cannot_be_submitted(root, people):
+    day = datetime.date(2021, 8, 5)  # the demo has no figures then
+    bulletin, created = actions.ensure_draft(people[Role.FOCAL_POINT], root, day)
+    assert created and bulletin.summary == "Chưa có số liệu ngày 05/08/2021 của các huyện, thành phố."
+    assert "0 ca" not in bulletin.summary
+    with pytest.raises(ValidationError):
+        actions.submit(people[Role.FOCAL_POINT], bulletin)
+
+
+def test_a_day_after_one_without_figures_is_not_compared_with_it(root, people):
+    day = datetime.date(2021, 8, 6)
+    entries = [fig.Entry(unit("899"), {"ca_cong_dong": "4", "khoi_benh": "10"})]
+    assert actions.save_figures(people[Role.HEALTH_DATA], root, day, entries).ok
+    text = compose.summary_text(compose.facts(root, day))
+    assert text.startswith("Trong ngày 06/08/2021, tỉnh Kiên Giang ghi nhận 4 ca mắc mới Covid-19, gồm")
+    assert "so với" not in text and "tăng" not in text
+
+
+def test_submitting_writes_the_text_from_the_latest_figures_unless_edited(root, today, draft, people):
+    actions.refresh(draft)
+    entries = [fig.Entry(unit("912"), {"ca_cong_dong": "50"})]
+    assert actions.save_figures(people[Role.HEALTH_DATA], root, today, entries).ok
+    submitted = actions.submit(people[Role.FOCAL_POINT], Bulletin.objects.get(pk=draft.pk))
+    assert f"ghi nhận {compose.n(submitted.facts['new_cases_today'])} ca mắc mới" in submitted.summary
+
+
+def test_opening_an_old_copy_never_overwrites_an_edit(draft, people):
+    stale = Bulletin.objects.get(pk=draft.pk)
+    actions.edit(people[Role.FOCAL_POINT], draft, "Văn bản của đầu mối.", "Thông điệp")
+    actions.refresh(stale)
+    draft.refresh_from_db()
+    assert draft.edited and draft.summary == "Văn bản của đầu mối."
+    actions.recompose(people[Role.FOCAL_POINT], draft)
+    draft.refresh_from_db()
+    assert not draft.edited and draft.summary.startswith("Trong ngày")
+    assert AuditEvent.objects.filter(action="bulletin.recompose").exists()
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01", "1900-01-01", "9999-12-31"])
+def test_absurd_dates_are_refused_not_a_500(login, people, root, raw):
+    client = login(people[Role.HEALTH_DATA])
+    assert client.get(reverse("situation:entry") + f"?date={raw}").status_code == 200
+    plan = fig.check(root, datetime.date.fromisoformat(raw), [fig.Entry(unit("912"), {"ca_cong_dong": "1"})])
+    assert not plan.ok
+
+
+def test_a_delivery_whose_files_are_gone_fails_instead_of_staying_sending(people, settings, monkeypatch):
+    issued = Bulletin.objects.filter(state=B.ISSUED).first()
+    delivery = issued.deliveries.first()
+    Delivery.objects.filter(pk=delivery.pk).update(state="queued", attempts=0)
+
+    def gone(self, mode="rb"):  # the stored file was lost (the files are shared by all tests: not deleted)
+        raise FileNotFoundError(self.name)
+
+    monkeypatch.setattr("django.db.models.fields.files.FieldFile.open", gone)
+    settings.SITUATION_DELIVERY_TRIES = 1
+    assert tasks.deliver.call(delivery.pk) == "failed"
+    assert Delivery.objects.get(pk=delivery.pk).state == "failed"
+
+
+def test_the_document_is_dated_and_numbered_when_it_is_issued(root, people, draft):
+    from situation import documents
+
+    actions.submit(people[Role.FOCAL_POINT], draft)
+    next_year = timezone.make_aware(datetime.datetime(draft.date.year + 1, 1, 2, 9, 0))
+    issued = actions.approve(people[Role.LEADER], Bulletin.objects.get(pk=draft.pk), at=next_year)
+    assert issued.year == draft.date.year + 1 and issued.number == 1
+    doc = documents.document(issued)
+    assert doc.date == next_year.date() and doc.subtitle == f"(Số liệu ngày {draft.date:%d/%m/%Y})"
+    assert documents.document(Bulletin.objects.get(pk=draft.pk)).date is not None
+    assert documents.document(Bulletin(org_unit=root, date=draft.date)).date is None  # a draft: blank
+
+
+def test_only_a_count_for_the_day_counts_new_cases(people):
+    indicator = Indicator.objects.get(code="khoi_benh")
+    indicator.new_cases = True
+    with pytest.raises(ValidationError):
+        actions.save_indicator(people[Role.ADMIN], indicator)
+    indicator = Indicator.objects.get(code="khoi_benh")
+    indicator.kind = "level"
+    with pytest.raises(ValidationError):
+        actions.save_indicator(people[Role.ADMIN], indicator)

@@ -2,8 +2,6 @@
 `make demo` runs them, twice): the day's draft is made once, the focal point is told once, and
 each recipient of the press list gets the issued bulletin once."""
 
-import email
-import email.header
 import json
 import subprocess
 import sys
@@ -12,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from scripts.demo_server import ROOT, demo_env, prepare
+from tests.mailfiles import messages_in, subject_of
 
 # Its own database and processes, like the browser tests: not the test database.
 pytestmark = [pytest.mark.browser]
@@ -33,16 +32,6 @@ def _shell(env, code: str) -> dict:
         cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=600,
     ).stdout  # fmt: skip
     return json.loads(out.strip().splitlines()[-1])
-
-
-def _subjects(var: Path) -> list[str]:
-    out = []
-    for path in (var / "mail").glob("*.log"):
-        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if chunk.strip():
-                message = email.message_from_bytes(chunk.strip())
-                out.append(str(email.header.make_header(email.header.decode_header(message["Subject"] or ""))))
-    return out
 
 
 def test_two_schedulers_and_two_workers_do_each_thing_once(tmp_path):
@@ -77,7 +66,7 @@ def test_two_schedulers_and_two_workers_do_each_thing_once(tmp_path):
     assert issued["deliveries"] == 6
     _together(env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")
     symbol = issued["number"].removeprefix("Số: ")
-    sent = [s for s in _subjects(Path(env["TINCAY_VAR_DIR"])) if symbol in s]
+    sent = [s for s in map(subject_of, messages_in(Path(env["TINCAY_VAR_DIR"]))) if symbol in s]
     assert len(sent) == 6, sent
     states = _shell(
         env,

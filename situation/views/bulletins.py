@@ -3,7 +3,7 @@ edits and submits and a leader approves or returns, the PDF/DOCX files, and the 
 the press list with their status and resend."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
@@ -68,6 +68,10 @@ def _bulletin(request, pk) -> Bulletin:
 @requires("situation.view")
 def bulletin_detail(request, pk):
     bulletin = _bulletin(request, pk)
+    if not (can(request.user, "situation.figures") and can_see_province(request.user)):
+        # The press reads the issued bulletin as the public does: not who wrote, returned or
+        # approved it, nor the other agencies' addresses.
+        return redirect("public:bulletin", bulletin.slug)
     if bulletin.state == Bulletin.State.DRAFT:
         actions.refresh(bulletin)  # the draft follows the figures until it is submitted
     facts = bulletin.facts
@@ -88,11 +92,13 @@ def _context(request, bulletin, facts, form, return_form=None):
             figure__date=bulletin.date, figure__org_unit__parent=bulletin.org_unit, changed_at__gt=bulletin.issued_at
         ).count()
     headline = [i for i in facts.get("indicators", []) if i["headline"]]
+    carried = [i["short_name"] for i in headline if i.get("carried")]
     chart = documents.trend_chart(facts)
     return {
         "bulletin": bulletin,
         "facts": facts,
         "headline": headline,
+        "carried": carried,
         "rows": [
             {"name": r["name"], "reported": r["reported"], "values": [r["values"].get(i["code"]) for i in headline]}
             for r in facts.get("rows", [])
@@ -169,13 +175,7 @@ def _act(request, bulletin, operation):
             actions.return_to_draft(person, bulletin, form.cleaned_data["reason"])
             messages.success(request, _("Returned to the focal point."))
         elif operation == "recompose":
-            if not can(person, "situation.draft"):
-                raise PermissionDenied
-            if bulletin.state != Bulletin.State.DRAFT:
-                raise actions.BulletinError(_("Only a draft can be composed again."))
-            Bulletin.objects.filter(pk=bulletin.pk).update(edited=False)
-            bulletin.edited = False
-            actions.refresh(bulletin, text_too=True)
+            actions.recompose(person, bulletin)
             messages.success(request, _("The text was written again from the latest figures."))
         elif operation == "resend_failed":
             count = actions.resend_failed(person, bulletin)

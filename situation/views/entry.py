@@ -42,6 +42,9 @@ def day_of(request, key="date") -> datetime.date:
     if day > today:
         messages.warning(request, _("Figures cannot be given for a future day; showing today."))
         return today
+    if day < fig.EARLIEST:
+        messages.error(request, _("%(date)s is too long ago for daily figures.") % {"date": f"{day:%d/%m/%Y}"})
+        return today
     return day
 
 
