@@ -101,6 +101,13 @@ PERMISSIONS: dict[str, frozenset] = {
     "situation.draft": frozenset({Role.FOCAL_POINT, Role.ADMIN}),
     "situation.approve": frozenset({Role.LEADER}),
     "situation.distribute": frozenset({Role.FOCAL_POINT, Role.ADMIN}),
+    # Outreach: the focal point and the telecom officer write key messages, a leader approves
+    # them; districts read them (their loudspeakers carry them).
+    "outreach.view": frozenset(
+        {Role.LEADER, Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN, Role.DISTRICT_CULTURE, Role.DISTRICT_BROADCAST}
+    ),
+    "outreach.write": frozenset({Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
+    "outreach.approve": frozenset({Role.LEADER}),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.

@@ -49,6 +49,8 @@ PAGES = [
     ("misinfo:inbox", _("False information"), "misinfo.view"),
     ("misinfo:referrals", _("Referrals"), "misinfo.police"),
     ("listening:alerts", _("Social listening"), "listening.view"),
+    ("situation:home", _("Daily situation"), "situation.view"),
+    ("outreach:messages", _("Key messages"), "outreach.view"),
     ("core:audit_list", _("Audit log"), "audit.view"),
 ]
 

@@ -31,6 +31,8 @@ SIT_VIEW = {R.LEADER, R.FOCAL_POINT, R.HEALTH_DATA, R.ADMIN, R.PRESS}
 SIT_FIGURES = {R.LEADER, R.FOCAL_POINT, R.HEALTH_DATA, R.ADMIN}
 SIT_ENTER = {R.HEALTH_DATA, R.ADMIN}
 SIT_DRAFT = {R.FOCAL_POINT, R.ADMIN}
+OUT_VIEW = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.DISTRICT_CULTURE, R.DISTRICT_BROADCAST}
+OUT_WRITE = {R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN}
 
 # Page views: url name -> roles allowed (or PUBLIC).
 PAGES = {
@@ -121,6 +123,12 @@ PAGES = {
     "situation:bulletin_act": SIT_VIEW,
     "situation:bulletin_file": SIT_VIEW,
     "situation:delivery_resend": SIT_DRAFT,
+    "outreach:messages": OUT_VIEW,
+    "outreach:message_new": OUT_WRITE,
+    "outreach:message": OUT_VIEW,
+    "outreach:message_edit": OUT_WRITE,
+    "outreach:message_act": OUT_VIEW,
+    "outreach:sms_count": OUT_WRITE,
     "public:bulletin_list": PUBLIC,
     "public:bulletin_feed": PUBLIC,
     "public:bulletin": PUBLIC,
@@ -169,6 +177,8 @@ POST_ONLY = {
     "situation:bulletin_edit",
     "situation:bulletin_act",
     "situation:delivery_resend",
+    "outreach:message_act",
+    "outreach:sms_count",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -285,6 +295,9 @@ def url_args(people):
     issued = Bulletin.objects.filter(state="issued").order_by("-date").first()
     draft = Bulletin.objects.get(state="draft", date=timezone.localdate())
     delivery = issued.deliveries.first()
+    from outreach.models import KeyMessage
+
+    key_message = KeyMessage.objects.filter(state="approved").first()
 
     def args(name, person):
         if name.startswith("listening:"):
@@ -318,6 +331,12 @@ def url_args(people):
             }.get(name, {})
         if name == "public:verdict":
             return {"pk": case.pk}
+        if name.startswith("outreach:"):
+            return {
+                "outreach:message": {"pk": key_message.pk},
+                "outreach:message_edit": {"pk": key_message.pk},
+                "outreach:message_act": {"pk": key_message.pk, "operation": "submit"},
+            }.get(name, {})
         if name.startswith("situation:") or name.startswith("public:"):
             return {
                 "situation:export": {"fmt": "csv"},

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "misinfo",
     "listening",
     "situation",
+    "outreach",
     "api",
 ]
 
@@ -343,6 +344,8 @@ if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", SITUATION_DRAFT_TIME):
     raise ImproperlyConfigured(f"SITUATION_DRAFT_TIME must be HH:MM (24 h), not {SITUATION_DRAFT_TIME!r}")
 # The bulletin's symbol before the Department's: "Số: 123/BT-STTTT".
 SITUATION_BULLETIN_SYMBOL = env_str("SITUATION_BULLETIN_SYMBOL", "BT")
+# Outreach: the price of one SMS part (VND) for the composer's cost estimate.
+OUTREACH_SMS_PART_PRICE = env_int("OUTREACH_SMS_PART_PRICE", 250)
 # Delivery of an issued bulletin: tries per recipient before it shows as failed (resend by hand).
 SITUATION_DELIVERY_TRIES = env_int("SITUATION_DELIVERY_TRIES", 3)
 # Evidence files (screenshots, saved pages, PDF): at most this size each.

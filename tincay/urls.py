@@ -17,6 +17,7 @@ urlpatterns = [
     path("misinfo/", include("misinfo.urls")),
     path("listening/", include("listening.urls")),
     path("situation/", include("situation.urls")),
+    path("outreach/", include("outreach.urls")),
     path("", include((misinfo_public + situation_public, "public"))),
     path("", include("core.urls")),
 ]

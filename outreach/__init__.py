@@ -1,0 +1,1 @@
+"""Outreach: approved key messages sent through every channel (issue 7)."""

@@ -1,0 +1,30 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import KeyMessage
+
+
+class KeyMessageForm(forms.ModelForm):
+    class Meta:
+        model = KeyMessage
+        fields = ["title", "topic", "sms_text", "loudspeaker_text", "web_text", "valid_from", "valid_until"]
+        widgets = {
+            "sms_text": forms.Textarea(attrs={"rows": 4}),
+            "loudspeaker_text": forms.Textarea(attrs={"rows": 6}),
+            "web_text": forms.Textarea(attrs={"rows": 6}),
+            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {
+            "sms_text": _("Counted as you type: characters, parts, and the unaccented version with its cost."),
+            "loudspeaker_text": _("Read aloud by the district loudspeakers; numbers and hotlines are read out."),
+        }
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label=_("Why it goes back"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class CountForm(forms.Form):
+    sms_text = forms.CharField(required=False, max_length=5000, strip=False)
+    recipients = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
