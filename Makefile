@@ -75,6 +75,7 @@ bench: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m scripts.bench_matcher
 	$(TEST_ENV) PG_URL=$(PG_BENCH_URL) $(PY) -m scripts.bench_listening
 	$(TEST_ENV) $(PY) -m scripts.bench_situation
+	$(TEST_ENV) $(PY) -m scripts.bench_tts
 
 clean:
 	rm -rf var/static .pytest_cache .ruff_cache
