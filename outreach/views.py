@@ -71,7 +71,7 @@ def _counter(text: str, recipients: int) -> dict:
         "plain_cost": plain_info.segments * recipients * price,
         "saving": (info.segments - plain_info.segments) * recipients * price,
         "problems": actions.sms_problems(text) if text.strip() else [],
-        "unicode_chars": "".join(info.unicode_chars[:20]),
+        "unicode_chars": " ".join(info.unicode_chars[:24]),
     }
 
 
@@ -83,7 +83,7 @@ def sms_count(request):
     if form.is_valid():
         text = form.cleaned_data["sms_text"] or ""
         recipients = form.cleaned_data["recipients"] or DEFAULT_RECIPIENTS
-    return render(request, "outreach/_counter.html", {"counter": _counter(text, recipients)})
+    return render(request, "outreach/_counter.html", {"counter": _counter(text, recipients), "in_form": True})
 
 
 def _message(request, pk) -> KeyMessage:
@@ -99,7 +99,13 @@ def message_edit(request, pk=None):
         return redirect("outreach:message", message.pk)
     form = KeyMessageForm(request.POST or None, instance=message)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and "use_unaccented" in request.POST:
+        # The one-click unaccented version: the form comes back with it, nothing saved yet.
+        data = request.POST.copy()
+        data["sms_text"] = sms.unaccented(data.get("sms_text", ""))
+        form = KeyMessageForm(data, instance=message)
+        messages.info(request, _("The SMS text is now the unaccented version: check it, then save."))
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 message = actions.save(request.user, form.instance)
@@ -113,7 +119,7 @@ def message_edit(request, pk=None):
     return render(
         request,
         "outreach/message_form.html",
-        {"form": form, "message": message, "counter": _counter(text, DEFAULT_RECIPIENTS)},
+        {"form": form, "message": message, "counter": _counter(text, DEFAULT_RECIPIENTS), "in_form": True},
         status=status,
     )
 

@@ -63,6 +63,8 @@ PAGES = {
     "daumoi ": ["/situation/", "/situation/bulletins/", "/situation/bulletins/today/"],
     "lanhdao ": ["/situation/bulletins/", "{issued}"],
     "baochi ": ["/situation/bulletins/"],
+    "vienthong": ["/outreach/", "/outreach/?show=all", "/outreach/messages/new/", "/outreach/messages/1/"],
+    "lanhdao  ": ["/outreach/messages/5/"],
 }
 
 

@@ -423,12 +423,13 @@ def test_daily_figures_to_the_issued_bulletin_in_the_press_inbox(demo, browser, 
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_situation_pages_have_no_serious_accessibility_problems(server, browser, width):
+def test_situation_and_outreach_pages_have_no_serious_accessibility_problems(server, browser, width):
     page, problems = _page(browser, width=width)
     found = {}
     for username, paths in (
         ("yte", ["/situation/", "/situation/figures/", "/situation/figures/history/", "/situation/indicators/"]),
         ("daumoi", ["/situation/bulletins/", "/situation/bulletins/today/"]),
+        ("vienthong", ["/outreach/", "/outreach/?show=all", "/outreach/messages/new/", "/outreach/messages/1/"]),
     ):
         _login(page, server, username)
         for path in paths:

@@ -134,3 +134,16 @@ def test_retired_messages_are_reopened_before_a_change(people, root):
         actions.save(people[Role.FOCAL_POINT], message)
     message = actions.reopen(people[Role.FOCAL_POINT], KeyMessage.objects.get(pk=message.pk))
     assert message.state == S.DRAFT
+
+
+def test_one_click_gives_the_unaccented_version_without_saving(login, people):
+    client = login(people[Role.TELECOM_IT])
+    before = KeyMessage.objects.count()
+    response = client.post(
+        reverse("outreach:message_new"),
+        {"title": "Đường dây nóng", "topic": "hotlines", "sms_text": "Gọi đường dây nóng 0927.681.168",
+         "valid_from": "2021-08-05", "use_unaccented": "1"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 200 and KeyMessage.objects.count() == before
+    assert "Goi duong day nong 0927.681.168</textarea>" in page and "GSM-7" in page
