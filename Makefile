@@ -76,6 +76,7 @@ bench: $(VENV)/.dev
 	$(TEST_ENV) PG_URL=$(PG_BENCH_URL) $(PY) -m scripts.bench_listening
 	$(TEST_ENV) $(PY) -m scripts.bench_situation
 	$(TEST_ENV) $(PY) -m scripts.bench_tts
+	$(PY) -m scripts.bench_smpp
 
 clean:
 	rm -rf var/static .pytest_cache .ruff_cache
