@@ -98,4 +98,40 @@ def load() -> dict:
         if state == "approved" and leader is not None:
             actions.approve(leader, message)
         made += 1
-    return {"key messages": made}
+    return {"key messages": made, **load_groups()}
+
+
+# Contact groups over the directory and the org units, and numbers that are not staff.
+GROUPS = [
+    ("Trưởng ấp, khu phố thành phố Rạch Giá", "899", ["village_head"], []),
+    ("Cán bộ truyền thanh cơ sở thành phố Phú Quốc", "911", ["loudspeaker"], ["district_broadcast"]),
+    ("Lãnh đạo và đầu mối các huyện", "91", ["official"], ["district_culture", "district_steering"]),
+]
+
+
+NAMES = {"village_head": "Trưởng ấp", "loudspeaker": "Cán bộ truyền thanh", "official": "Cán bộ"}
+
+
+@transaction.atomic
+def load_groups() -> dict:
+    from .models import ContactGroup, Subscriber
+
+    units = {u.code: u for u in OrgUnit.objects.filter(code__in=["91", "899", "911"])}
+    if len(units) < 3:
+        return {}
+    made = 0
+    for code, kind, count, base in (("899", "village_head", 24, 84918000000), ("911", "loudspeaker", 12, 84919000000),
+                                    ("91", "official", 15, 84917000000)):  # fmt: skip
+        communes = list(OrgUnit.objects.filter(parent=units[code])) or [units[code]]
+        for i in range(count):
+            _s, created = Subscriber.objects.get_or_create(
+                msisdn=str(base + i + 1),
+                kind=kind,
+                defaults={"name": f"{NAMES[kind]} {i + 1}", "org_unit": communes[i % len(communes)]},
+            )
+            made += created
+    for name, code, kinds, roles in GROUPS:
+        ContactGroup.objects.update_or_create(
+            name=name, defaults={"org_unit": units[code], "subscriber_kinds": kinds, "staff_roles": roles}
+        )
+    return {"subscribers": made, "groups": len(GROUPS)}

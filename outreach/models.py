@@ -82,3 +82,143 @@ class KeyMessageEvent(models.Model):
 
     def __str__(self):
         return f"{self.message}: {self.from_state} → {self.to_state}"
+
+
+class Subscriber(models.Model):
+    """A phone number outreach sends to that is not a staff member's: a village head, a
+    loudspeaker operator, an official, a newsroom. Staff with a phone are in groups directly."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("Official")
+        VILLAGE_HEAD = "village_head", _("Village or hamlet head")
+        LOUDSPEAKER = "loudspeaker", _("Loudspeaker operator")
+        PRESS = "press", _("Press")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=150)
+    msisdn = models.CharField(_("mobile number"), max_length=15, help_text=_("International digits: 84912345678."))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope = Scope(org_unit="org_unit")
+
+    class Meta:
+        ordering = ["org_unit__path", "name"]
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+        constraints = [models.UniqueConstraint(fields=["msisdn", "kind"], name="subscriber_once_per_kind")]
+
+    def __str__(self):
+        return f"{self.name} ({self.msisdn})"
+
+
+class ContactGroup(models.Model):
+    """Who a campaign goes to, as a rule over the directory and the org units: subscribers of
+    some kinds and staff of some roles, in an area's subtree. Resolved when a campaign starts."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    subscriber_kinds = models.JSONField(_("kinds of subscribers"), default=list, blank=True)
+    staff_roles = models.JSONField(_("staff roles"), default=list, blank=True)
+
+    scope = Scope(org_unit="org_unit", with_ancestors=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("contact group")
+        verbose_name_plural = _("contact groups")
+
+    def __str__(self):
+        return self.name
+
+
+class Campaign(models.Model):
+    """An approved key message's SMS to a group through one gateway. Every part is a row: the
+    sender claims, sends and marks them, so a campaign that was interrupted resumes with nothing
+    lost and nothing sent twice."""
+
+    class State(models.TextChoices):
+        SENDING = "sending", _("Sending")
+        PAUSED = "paused", _("Paused")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    key_message = models.ForeignKey(KeyMessage, on_delete=models.PROTECT, related_name="campaigns")
+    group = models.ForeignKey(ContactGroup, on_delete=models.PROTECT, related_name="campaigns")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("text sent"))
+    sender = models.CharField(_("sender"), max_length=15)
+    gateway = models.CharField(_("gateway"), max_length=40)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SENDING)
+    # A leader's override of quiet hours and the daily limit (Decree 91/2020), with the reason.
+    emergency = models.BooleanField(_("emergency"), default=False)
+    emergency_reason = models.TextField(_("reason for the emergency"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)  # the sender that holds the campaign
+    paused_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    scope = Scope(org_unit="org_unit")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("SMS campaign")
+        verbose_name_plural = _("SMS campaigns")
+
+    def __str__(self):
+        return f"{self.key_message} → {self.group}"
+
+
+class Recipient(models.Model):
+    """One number of a campaign."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    msisdn = models.CharField(max_length=15, db_index=True)
+    name = models.CharField(max_length=150, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    note = models.CharField(max_length=200, blank=True)  # why it was not sent
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "msisdn"], name="recipient_once_per_campaign")]
+
+    def __str__(self):
+        return self.msisdn
+
+
+class Part(models.Model):
+    """One SMS part to one number, with its own status; `ref` is stable across resends."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        ACCEPTED = "accepted", _("Accepted by the carrier")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="parts")
+    seq = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField()
+    ref = models.CharField(max_length=40, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=65, blank=True, db_index=True)
+    error = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recipient_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "seq"], name="part_once")]
+
+    def __str__(self):
+        return self.ref

@@ -36,6 +36,9 @@ pids+=($!)
 # The clock: opens the week's report cycle, sends reminders (idempotent jobs, see core.scheduler).
 .venv/bin/python manage.py scheduler --interval 60 &
 pids+=($!)
+# The test SMSC the demo's SMS campaigns go to (OUTREACH_SMPP_URL's default), with receipts.
+.venv/bin/python -m outreach.smsc --port "${SMSC_PORT:-2775}" --receipt-delay 2 &
+pids+=($!)
 
 # Wait until the web server answers before saying where it is.
 for _ in $(seq 1 60); do
@@ -49,7 +52,8 @@ done
 cat <<MSG
 
   Tin Cậy is running: http://$URL_HOST:$PORT/
-  Web server: gunicorn (pid ${pids[0]}), task worker: db_worker (pid ${pids[1]}), scheduler (pid ${pids[2]})
+  Web server: gunicorn (pid ${pids[0]}), task worker: db_worker (pid ${pids[1]}), scheduler (pid ${pids[2]}),
+  test SMSC on port ${SMSC_PORT:-2775} (pid ${pids[3]})
   Database: ${DATABASE_URL:-SQLite under var/}; e-mails are written to var/mail/.
 
 MSG
