@@ -109,6 +109,8 @@ PERMISSIONS: dict[str, frozenset] = {
     "outreach.write": frozenset({Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
     "outreach.approve": frozenset({Role.LEADER}),
     "outreach.send": frozenset({Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
+    # SMS campaigns and their recipients' numbers: who sends them and the leaders.
+    "outreach.campaigns": frozenset({Role.LEADER, Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.

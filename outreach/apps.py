@@ -20,6 +20,7 @@ class OutreachConfig(AppConfig):
                 "keymessage.retire": _("Key message retired"),
                 "keymessage.reopen": _("Key message reopened"),
                 "campaign.start": _("SMS campaign started"),
+                "campaign.cancel": _("SMS campaign cancelled"),
             }
         )
         MODULES["outreach"]["url"] = "outreach:messages"

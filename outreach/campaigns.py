@@ -204,6 +204,8 @@ def send(campaign_id: int, *, gateway=None, now=None, receipt_seconds: float = 2
 def _run(campaign, gateway, result, receipt_seconds, max_rounds):
     down = 0
     for _round in range(max_rounds):
+        if Campaign.objects.filter(pk=campaign.pk, state=C.CANCELLED).exists():
+            break
         batch = list(
             Part.objects.filter(recipient__campaign=campaign, state=Part.State.QUEUED, next_try_at__lte=timezone.now())
             .select_related("recipient")
@@ -322,3 +324,18 @@ def progress(campaign: Campaign) -> dict:
         "done": done,
         "percent": round(100 * done / total) if total else 100,
     }
+
+
+def cancel(person, campaign: Campaign) -> Campaign:
+    """Stop a campaign: the parts not sent yet are never sent."""
+    if not (can(person, "outreach.send") or can(person, "outreach.approve")):
+        raise PermissionDenied
+    with transaction.atomic():
+        changed = Campaign.objects.filter(pk=campaign.pk, state__in=[C.SENDING, C.PAUSED]).update(
+            state=C.CANCELLED, finished_at=timezone.now()
+        )
+        if not changed:
+            raise ValidationError(_("Only a campaign that is sending or paused can be cancelled."))
+        audit.record(person, "campaign.cancel", campaign)
+    campaign.refresh_from_db()
+    return campaign

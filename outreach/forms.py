@@ -28,3 +28,22 @@ class ReturnForm(forms.Form):
 class CountForm(forms.Form):
     sms_text = forms.CharField(required=False, max_length=5000, strip=False)
     recipients = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
+
+
+class CampaignForm(forms.Form):
+    key_message = forms.ModelChoiceField(label=_("Key message"), queryset=None, empty_label=None)
+    group = forms.ModelChoiceField(label=_("Contact group"), queryset=None, empty_label=None)
+    emergency_reason = forms.CharField(
+        label=_("Emergency: reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Leaders only. An emergency goes out at night and beyond 3 messages a day (Decree 91/2020)."),
+    )
+
+    def __init__(self, *args, messages=None, groups=None, leader=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key_message"].queryset = messages
+        self.fields["group"].queryset = groups
+        if not leader:
+            del self.fields["emergency_reason"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_campaigns
 
 app_name = "outreach"
 
@@ -11,4 +11,9 @@ urlpatterns = [
     path("messages/<int:pk>/edit/", views.message_edit, name="message_edit"),
     path("messages/<int:pk>/<str:operation>/", views.message_act, name="message_act"),
     path("sms-count/", views.sms_count, name="sms_count"),
+    path("campaigns/", views_campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", views_campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", views_campaigns.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/progress/", views_campaigns.campaign_progress, name="campaign_progress"),
+    path("campaigns/<int:pk>/cancel/", views_campaigns.campaign_cancel, name="campaign_cancel"),
 ]

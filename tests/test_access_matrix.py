@@ -33,6 +33,7 @@ SIT_ENTER = {R.HEALTH_DATA, R.ADMIN}
 SIT_DRAFT = {R.FOCAL_POINT, R.ADMIN}
 OUT_VIEW = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.DISTRICT_CULTURE, R.DISTRICT_BROADCAST}
 OUT_WRITE = {R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN}
+OUT_CAMPAIGNS = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN}
 
 # Page views: url name -> roles allowed (or PUBLIC).
 PAGES = {
@@ -129,6 +130,11 @@ PAGES = {
     "outreach:message_edit": OUT_WRITE,
     "outreach:message_act": OUT_VIEW,
     "outreach:sms_count": OUT_WRITE,
+    "outreach:campaigns": OUT_CAMPAIGNS,
+    "outreach:campaign_new": OUT_CAMPAIGNS,
+    "outreach:campaign": OUT_CAMPAIGNS,
+    "outreach:campaign_progress": OUT_CAMPAIGNS,
+    "outreach:campaign_cancel": OUT_CAMPAIGNS,
     "public:bulletin_list": PUBLIC,
     "public:bulletin_feed": PUBLIC,
     "public:bulletin": PUBLIC,
@@ -179,6 +185,7 @@ POST_ONLY = {
     "situation:delivery_resend",
     "outreach:message_act",
     "outreach:sms_count",
+    "outreach:campaign_cancel",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -297,7 +304,11 @@ def url_args(people):
     delivery = issued.deliveries.first()
     from outreach.models import KeyMessage
 
-    key_message = KeyMessage.objects.filter(state="approved").first()
+    key_message = KeyMessage.objects.filter(state="approved").exclude(sms_text="").first()
+    from outreach import campaigns
+    from outreach.models import ContactGroup
+
+    campaign = campaigns.start(people[R.FOCAL_POINT], key_message, ContactGroup.objects.first())
 
     def args(name, person):
         if name.startswith("listening:"):
@@ -336,6 +347,9 @@ def url_args(people):
                 "outreach:message": {"pk": key_message.pk},
                 "outreach:message_edit": {"pk": key_message.pk},
                 "outreach:message_act": {"pk": key_message.pk, "operation": "submit"},
+                "outreach:campaign": {"pk": campaign.pk},
+                "outreach:campaign_progress": {"pk": campaign.pk},
+                "outreach:campaign_cancel": {"pk": campaign.pk},
             }.get(name, {})
         if name.startswith("situation:") or name.startswith("public:"):
             return {

@@ -16,7 +16,21 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def demo():
+def smsc():
+    """The test SMSC the demo server's campaigns go to (its address is in the server's env)."""
+    import os
+
+    from outreach.smsc import Smsc
+
+    server = Smsc(port=0).start()
+    os.environ["OUTREACH_SMPP_URL"] = f"smpp://tincay:secret@127.0.0.1:{server.port}"
+    yield server
+    os.environ.pop("OUTREACH_SMPP_URL", None)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def demo(smsc):
     with demo_server() as (url, env):
         yield url, env
 
@@ -441,4 +455,38 @@ def test_situation_and_outreach_pages_have_no_serious_accessibility_problems(ser
         found[path] = _axe_problems(page)
     found = {path: issues for path, issues in found.items() if issues}
     assert not found, found
+    assert problems == [], problems
+
+
+def test_a_focal_point_sends_an_approved_message_and_watches_the_progress_bar(demo, smsc, browser):
+    import datetime
+
+    from scripts.demo_server import manage
+
+    server, env = demo
+    night = not 7 <= datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).hour < 22
+    page, problems = _page(browser)
+    # At night only a leader's emergency goes out (Decree 91/2020): the test takes that path then.
+    _login(page, server, "lanhdao" if night else "daumoi")
+    page.goto(f"{server}/outreach/campaigns/new/")
+    page.get_by_label("Thông điệp").select_option(label="Thông điệp 5K")
+    page.get_by_label("Nhóm nhận tin").select_option(label="Trưởng ấp, khu phố thành phố Rạch Giá")
+    if night:
+        page.get_by_label("Khẩn cấp: lý do").fill("Kiểm thử ban đêm")
+    page.get_by_role("button", name="Kiểm tra").click()
+    assert page.get_by_text("24 số × 3 phần").is_visible()
+    _shot(page, "outreach-campaign-check")
+    page.get_by_role("button", name="Gửi ngay").click()
+    bar = page.locator("progress").first
+    assert bar.get_attribute("value") == "0" and bar.get_attribute("max") == "72"
+    # The worker sends it to the SMSC; the page, polling, fills the bar.
+    manage(env, "db_worker", "--batch", "--no-startup-delay")
+    from playwright.sync_api import expect
+
+    expect(page.locator("progress").first).to_have_attribute("value", "72", timeout=15000)
+    # Finished while watched: the page reloads once and shows each number's delivery.
+    expect(page.locator("tbody td", has_text="Đã đến máy")).to_have_count(24, timeout=15000)
+    assert page.get_by_text("Hoàn thành").first.is_visible()
+    _shot(page, "outreach-campaign-done")
+    assert len(smsc.ledger) == 72 and smsc.ledger.duplicated() == {}
     assert problems == [], problems

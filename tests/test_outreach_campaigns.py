@@ -147,3 +147,51 @@ def test_undeliverable_numbers_are_marked_failed(people, group, message, gateway
     campaigns.send(campaign.pk, gateway=gateway(), now=at(NOON), receipt_seconds=1.5)
     failed = Recipient.objects.filter(campaign=campaign, state=Recipient.State.FAILED)
     assert failed.exists() and all(r.msisdn.startswith("849100000") for r in failed)
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+def test_the_focal_point_checks_then_sends_a_campaign_from_the_page(login, people, group, message, gateway):
+    from django.urls import reverse
+
+    client = login(people[Role.FOCAL_POINT])
+    page = client.get(reverse("outreach:campaign_new")).content.decode()
+    assert "Thông điệp 5K" in page and "Lịch đi chợ" not in page  # approved with an SMS text only
+    assert 'name="emergency_reason"' not in page  # leaders only
+    data = {"key_message": message.pk, "group": group.pk, "check": "1"}
+    checked = client.post(reverse("outreach:campaign_new"), data).content.decode()
+    assert "40" in checked and "120" in checked and not Campaign.objects.exists()
+    response = client.post(reverse("outreach:campaign_new"), {**data, "send": "1"})
+    campaign = Campaign.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("outreach:campaign", args=[campaign.pk])
+    bar = client.get(reverse("outreach:campaign_progress", args=[campaign.pk])).content.decode()
+    assert "<progress" in bar and 'value="0"' in bar and "hx-trigger" in bar
+    campaigns.send(campaign.pk, gateway=gateway(), now=at(NOON), receipt_seconds=0.5)
+    bar = client.get(reverse("outreach:campaign_progress", args=[campaign.pk])).content.decode()
+    assert 'value="120"' in bar and "hx-trigger" not in bar  # done: the bar stops polling
+    watched = client.get(reverse("outreach:campaign_progress", args=[campaign.pk]), headers={"HX-Request": "true"})
+    assert watched["HX-Refresh"] == "true"  # a page that was watching reloads once
+
+
+def test_a_campaign_can_be_cancelled_and_sends_nothing_more(login, people, group, message, gateway, smsc):
+    from django.urls import reverse
+
+    campaign = campaigns.start(people[Role.FOCAL_POINT], message, group, now=at(NOON))
+    client = login(people[Role.LEADER])
+    assert client.post(reverse("outreach:campaign_cancel", args=[campaign.pk])).status_code == 302
+    assert campaigns.send(campaign.pk, gateway=gateway(), now=at(NOON)) == {"held": False}
+    assert len(smsc.ledger) == 0
+
+
+def test_bad_campaign_input_is_answered_not_a_500(login, people, group):
+    from django.urls import reverse
+
+    client = login(people[Role.LEADER])
+    draft = KeyMessage.objects.get(state="draft")
+    for data in (
+        {"key_message": draft.pk, "group": group.pk, "check": "1"},
+        {"key_message": "x", "group": "", "send": "1"},
+        {"key_message": KeyMessage.objects.get(title="Thông điệp 5K").pk, "group": group.pk,
+         "emergency_reason": "a\x00b", "send": "1"},
+    ):  # fmt: skip
+        assert client.post(reverse("outreach:campaign_new"), data).status_code == 422
+    assert not Campaign.objects.exists()
