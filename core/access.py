@@ -109,6 +109,8 @@ PERMISSIONS: dict[str, frozenset] = {
     "outreach.write": frozenset({Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
     "outreach.approve": frozenset({Role.LEADER}),
     "outreach.send": frozenset({Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
+    # Loudspeaker audio of an approved message: its writers and the district broadcasting centres.
+    "outreach.audio": frozenset({Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN, Role.DISTRICT_BROADCAST}),
     # SMS campaigns and their recipients' numbers: who sends them and the leaders.
     "outreach.campaigns": frozenset({Role.LEADER, Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
     # Who reported a tip: only inspectors and leaders (and administrators).

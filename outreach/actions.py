@@ -178,3 +178,36 @@ def reopen(person, message: KeyMessage) -> KeyMessage:
     return _transition(
         person, message, "outreach.write", S.DRAFT, "keymessage.reopen", approved_by=None, approved_at=None
     )
+
+
+def make_audio(person, message: KeyMessage):
+    """Read the approved message's loudspeaker script aloud (outreach.audio): WAV and MP3 kept
+    with the words as read and the measured duration. The same script and voice are read once."""
+    from django.core.files.base import ContentFile
+
+    from . import audio
+    from .models import Script
+
+    if not can(person, "outreach.audio") or not can_see(person, message):
+        raise PermissionDenied
+    if not message.is_usable or not message.loudspeaker_text:
+        raise MessageError(_("Only an approved message with a loudspeaker script, valid today, is read aloud."))
+    existing = message.scripts.filter(source=message.loudspeaker_text, voice=audio.DEFAULT_VOICE).first()
+    if existing is not None:
+        return existing
+    try:
+        result = audio.synthesize(message.loudspeaker_text)
+    except (audio.SpeechError, ValueError) as error:
+        raise MessageError(str(error)) from error
+    script = Script(
+        message=message, source=message.loudspeaker_text, spoken=result.spoken, voice=result.voice,
+        seconds=result.seconds, created_by=person,
+    )  # fmt: skip
+    name = f"thong-diep-{message.pk}-{timezone.now():%Y%m%d%H%M%S}"
+    script.wav.save(f"{name}.wav", ContentFile(result.wav), save=False)
+    script.mp3.save(f"{name}.mp3", ContentFile(result.mp3), save=False)
+    script.save()
+    audit.record(
+        person, "keymessage.audio", message, after={"voice": result.voice, "seconds": round(result.seconds, 1)}
+    )
+    return script

@@ -19,6 +19,7 @@ class OutreachConfig(AppConfig):
                 "keymessage.return": _("Key message returned"),
                 "keymessage.retire": _("Key message retired"),
                 "keymessage.reopen": _("Key message reopened"),
+                "keymessage.audio": _("Loudspeaker audio made"),
                 "campaign.start": _("SMS campaign started"),
                 "campaign.cancel": _("SMS campaign cancelled"),
             }

@@ -222,3 +222,26 @@ class Part(models.Model):
 
     def __str__(self):
         return self.ref
+
+
+class Script(models.Model):
+    """A key message's loudspeaker script read aloud: the words the voice read (numbers, dates and
+    hotlines written out), the WAV and MP3 files and their measured duration."""
+
+    message = models.ForeignKey(KeyMessage, on_delete=models.CASCADE, related_name="scripts")
+    source = models.TextField(_("script"))
+    spoken = models.TextField(_("as read"))
+    voice = models.CharField(_("voice"), max_length=40)
+    seconds = models.FloatField(_("duration (s)"))
+    wav = models.FileField(upload_to="loudspeaker/")
+    mp3 = models.FileField(upload_to="loudspeaker/")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("loudspeaker audio")
+        verbose_name_plural = _("loudspeaker audio")
+
+    def __str__(self):
+        return f"{self.message} ({self.seconds:.0f} s)"

@@ -146,7 +146,41 @@ def message_detail(request, pk):
             "return_form": ReturnForm(),
             "can_write": can(person, "outreach.write"),
             "can_approve": can(person, "outreach.approve") and message.created_by_id != person.pk,
+            "can_audio": can(person, "outreach.audio") and message.is_usable and bool(message.loudspeaker_text),
+            "scripts": message.scripts.all()[:5],
         },
+    )
+
+
+@requires("outreach.audio")
+@require_POST
+def message_audio(request, pk):
+    message = _message(request, pk)
+    try:
+        script = actions.make_audio(request.user, message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("The loudspeaker audio is ready (%(seconds)d s).") % {"seconds": round(script.seconds)}
+        )
+    return redirect("outreach:message", message.pk)
+
+
+@requires("outreach.view")
+def script_file(request, pk, fmt):
+    """A loudspeaker audio file (to play here, or for the broadcasting system)."""
+    from django.http import FileResponse
+
+    from .models import Script
+
+    if fmt not in {"mp3", "wav"}:
+        raise Http404
+    script = get_object_or_404(Script.objects.filter(message__in=_messages_for(request.user)), pk=pk)
+    kind = "audio/mpeg" if fmt == "mp3" else "audio/wav"
+    name = f"thong-diep-{script.message_id}.{fmt}"
+    return FileResponse(
+        getattr(script, fmt).open("rb"), content_type=kind, filename=name, as_attachment="download" in request.GET
     )
 
 

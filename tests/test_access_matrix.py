@@ -34,6 +34,7 @@ SIT_DRAFT = {R.FOCAL_POINT, R.ADMIN}
 OUT_VIEW = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.DISTRICT_CULTURE, R.DISTRICT_BROADCAST}
 OUT_WRITE = {R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN}
 OUT_CAMPAIGNS = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN}
+OUT_AUDIO = {R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.DISTRICT_BROADCAST}
 
 # Page views: url name -> roles allowed (or PUBLIC).
 PAGES = {
@@ -130,6 +131,8 @@ PAGES = {
     "outreach:message_edit": OUT_WRITE,
     "outreach:message_act": OUT_VIEW,
     "outreach:sms_count": OUT_WRITE,
+    "outreach:message_audio": OUT_AUDIO,
+    "outreach:script_file": OUT_VIEW,
     "outreach:campaigns": OUT_CAMPAIGNS,
     "outreach:campaign_new": OUT_CAMPAIGNS,
     "outreach:campaign": OUT_CAMPAIGNS,
@@ -186,6 +189,7 @@ POST_ONLY = {
     "outreach:message_act",
     "outreach:sms_count",
     "outreach:campaign_cancel",
+    "outreach:message_audio",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -309,6 +313,14 @@ def url_args(people):
     from outreach.models import ContactGroup
 
     campaign = campaigns.start(people[R.FOCAL_POINT], key_message, ContactGroup.objects.first())
+    from django.core.files.base import ContentFile
+
+    from outreach.models import Script
+
+    script = Script(message=key_message, source="x", spoken="x", voice="vi-vn-x-south", seconds=1.0)
+    script.wav.save("matrix.wav", ContentFile(b"RIFF"), save=False)
+    script.mp3.save("matrix.mp3", ContentFile(b"ID3"), save=False)
+    script.save()
 
     def args(name, person):
         if name.startswith("listening:"):
@@ -347,6 +359,8 @@ def url_args(people):
                 "outreach:message": {"pk": key_message.pk},
                 "outreach:message_edit": {"pk": key_message.pk},
                 "outreach:message_act": {"pk": key_message.pk, "operation": "submit"},
+                "outreach:message_audio": {"pk": key_message.pk},
+                "outreach:script_file": {"pk": script.pk, "fmt": "mp3"},
                 "outreach:campaign": {"pk": campaign.pk},
                 "outreach:campaign_progress": {"pk": campaign.pk},
                 "outreach:campaign_cancel": {"pk": campaign.pk},

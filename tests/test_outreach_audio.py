@@ -245,3 +245,38 @@ def test_an_engine_that_hangs_is_stopped(tmp_path, monkeypatch):
     monkeypatch.setattr(audio, "PART_TIMEOUT", 0.3)
     with pytest.raises(SpeechError, match=r"quá 0\.3 giây"):
         synthesize(SHORT)
+
+
+# --- From a key message to the loudspeakers' audio (outreach.actions.make_audio) ------------------
+def test_an_approved_message_is_read_aloud_with_its_hotline_digit_by_digit(login, people):
+    from django.urls import reverse
+
+    from core.roles import Role
+    from outreach.models import KeyMessage, Script
+
+    message = KeyMessage.objects.get(title="Báo tin sai sự thật về dịch bệnh")
+    client = login(people[Role.DISTRICT_BROADCAST])
+    response = client.post(reverse("outreach:message_audio", args=[message.pk]))
+    assert response.status_code == 302
+    script = Script.objects.get(message=message)
+    assert "không chín hai bảy, sáu tám một, một sáu tám" in script.spoken
+    head = script.mp3.read(3)
+    assert script.seconds > 5 and (head == b"ID3" or (head[0] == 0xFF and head[1] & 0xE0 == 0xE0))
+    page = client.get(reverse("outreach:message", args=[message.pk])).content.decode()
+    assert reverse("outreach:script_file", args=[script.pk, "mp3"]) in page and "<audio" in page
+    played = client.get(reverse("outreach:script_file", args=[script.pk, "mp3"]))
+    assert played["Content-Type"] == "audio/mpeg"
+    # The same script is not read twice.
+    client.post(reverse("outreach:message_audio", args=[message.pk]))
+    assert Script.objects.filter(message=message).count() == 1
+
+
+def test_a_draft_is_not_read_aloud(login, people):
+    from django.urls import reverse
+
+    from core.roles import Role
+    from outreach.models import KeyMessage, Script
+
+    draft = KeyMessage.objects.get(state="draft")
+    login(people[Role.FOCAL_POINT]).post(reverse("outreach:message_audio", args=[draft.pk]))
+    assert not Script.objects.filter(message=draft).exists()
