@@ -146,7 +146,10 @@ def message_detail(request, pk):
             "return_form": ReturnForm(),
             "can_write": can(person, "outreach.write"),
             "can_approve": can(person, "outreach.approve") and message.created_by_id != person.pk,
-            "can_audio": can(person, "outreach.audio") and message.is_usable and bool(message.loudspeaker_text),
+            "can_audio": can(person, "outreach.audio")
+            and message.is_usable
+            and bool(message.loudspeaker_text)
+            and not message.scripts.filter(source=message.loudspeaker_text).exists(),
             "scripts": message.scripts.all()[:5],
         },
     )

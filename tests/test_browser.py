@@ -490,3 +490,17 @@ def test_a_focal_point_sends_an_approved_message_and_watches_the_progress_bar(de
     _shot(page, "outreach-campaign-done")
     assert len(smsc.ledger) == 72 and smsc.ledger.duplicated() == {}
     assert problems == [], problems
+
+
+def test_a_district_makes_the_loudspeaker_audio_of_an_approved_message(server, browser):
+    page, problems = _page(browser, width=390, height=844)
+    _login(page, server, "truyenthanh.rachgia")
+    page.goto(f"{server}/outreach/")
+    page.get_by_role("link", name="Báo tin sai sự thật về dịch bệnh").click()
+    page.get_by_role("button", name="Đọc thành âm thanh (MP3 và WAV)").click()
+    assert page.get_by_text("Đã có tệp âm thanh phát loa").is_visible()
+    assert page.locator("audio").count() == 1
+    page.get_by_text("Nội dung giọng đọc").click()
+    assert page.get_by_text("không chín hai bảy, sáu tám một, một sáu tám", exact=False).is_visible()
+    _shot(page, "outreach-loudspeaker-audio-phone")
+    assert problems == [], problems
