@@ -236,6 +236,18 @@ def summary_text(f: dict) -> str:
 
 
 def default_messages(root, date: datetime.date) -> str:
-    """The key messages of a new draft: those of the last bulletin, or the plan's defaults."""
+    """The key messages of a new draft: the province's approved key messages valid that day (their
+    web text, else their title: outreach), or those of the last bulletin, or the plan's defaults."""
+    from outreach.models import KeyMessage
+
+    approved = (
+        KeyMessage.objects.filter(state=KeyMessage.State.APPROVED, valid_from__lte=date)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=date))
+        .filter(org_unit=root)  # the province's own, not a district's
+        .order_by("topic", "pk")
+    )
+    lines = [(m.web_text or m.title).strip().replace("\n", " ") for m in approved]
+    if lines:
+        return "\n".join(lines)
     last = Bulletin.objects.filter(org_unit=root, date__lt=date).exclude(messages="").order_by("-date").first()
     return last.messages if last is not None else DEFAULT_MESSAGES

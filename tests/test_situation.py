@@ -524,3 +524,15 @@ def test_only_a_count_for_the_day_counts_new_cases(people):
     indicator.kind = "level"
     with pytest.raises(ValidationError):
         actions.save_indicator(people[Role.ADMIN], indicator)
+
+
+def test_a_new_draft_takes_the_approved_key_messages_of_the_day(root, people):
+    from outreach.models import KeyMessage
+
+    text = compose.default_messages(root, timezone.localdate())
+    five_k = KeyMessage.objects.get(title="Thông điệp 5K")
+    assert five_k.web_text in text
+    assert "Cảnh giác lừa đảo" not in text and "Lịch đi chợ" not in text  # not approved
+    KeyMessage.objects.filter(state="approved").update(state="retired")
+    last = Bulletin.objects.filter(org_unit=root).exclude(messages="").order_by("-date").first()
+    assert compose.default_messages(root, timezone.localdate() + datetime.timedelta(days=1)) == last.messages
