@@ -106,7 +106,7 @@ def start(
             created_at=now,
         )  # fmt: skip
         busy = _sent_in_the_last_day(now, [n for n, _name in numbers]) if not reason else {}
-        recipients = Recipient.objects.bulk_create(
+        Recipient.objects.bulk_create(
             [
                 Recipient(
                     campaign=campaign, msisdn=number, name=name[:150], created_at=now,
@@ -240,13 +240,12 @@ def _run(campaign, gateway, result, receipt_seconds, max_rounds):
 
 def _send_batch(campaign, gateway, batch, result):
     by_ref = {p.ref: p for p in batch}
+    recipients = {p.recipient_id: p.recipient for p in batch}  # one pass, in the batch's order
     outgoing = []
-    for recipient_id in dict.fromkeys(p.recipient_id for p in batch):
-        recipient = next(p.recipient for p in batch if p.recipient_id == recipient_id)
-        wanted = {p.ref for p in batch if p.recipient_id == recipient_id}
+    for recipient in recipients.values():
         prefix = f"c{campaign.pk}r{recipient.pk}"
         outgoing += [
-            o for o in split_message(prefix, recipient.msisdn, campaign.sender, campaign.text) if o.ref in wanted
+            o for o in split_message(prefix, recipient.msisdn, campaign.sender, campaign.text) if o.ref in by_ref
         ]
 
     def on_result(r: SubmitResult):
