@@ -39,6 +39,7 @@ MAX_PER_DAY = sms.MAX_PER_DAY
 LEASE = datetime.timedelta(minutes=2)
 BATCH = 500
 MAX_ATTEMPTS = 5
+RECEIPT_DAYS = 3  # how long after acceptance a receipt is still waited for
 C = Campaign.State
 
 
@@ -152,18 +153,29 @@ def _sent_in_the_last_day(now, numbers) -> dict[str, int]:
 
 # --- Sending -------------------------------------------------------------------------------------
 def gateway_for(name: str):
-    """The gateway configured under `name` in OUTREACH_GATEWAYS (an smpp:// URL)."""
+    """The gateway configured under `name` in OUTREACH_GATEWAYS: an SMSC over SMPP
+    (smpp://system_id:password@host:port) or an HTTP SMS API (https://:token@host/path, or the
+    token under "token" beside the URL; see outreach.gateways.http)."""
+    from .gateways.http import HttpGateway
     from .gateways.smpp import SmppGateway
 
     config = settings.OUTREACH_GATEWAYS[name]
     url = urllib.parse.urlsplit(config["url"])
-    if url.scheme != "smpp":
-        raise ValueError(f"gateway {name}: only smpp:// URLs are supported, not {url.scheme!r}")
-    return SmppGateway(
-        url.hostname, url.port or 2775, urllib.parse.unquote(url.username or ""),
-        urllib.parse.unquote(url.password or ""), window=config.get("window", 10),
-        parts_per_second=config.get("parts_per_second", 100),
-    )  # fmt: skip
+    if url.scheme == "smpp":
+        return SmppGateway(
+            url.hostname, url.port or 2775, urllib.parse.unquote(url.username or ""),
+            urllib.parse.unquote(url.password or ""), window=config.get("window", 10),
+            parts_per_second=config.get("parts_per_second", 100),
+        )  # fmt: skip
+    if url.scheme in ("http", "https"):
+        token = config.get("token") or urllib.parse.unquote(url.password or "")
+        netloc = url.netloc.rpartition("@")[2]  # the credentials stay out of the base URL (and of logs)
+        return HttpGateway(
+            urllib.parse.urlunsplit((url.scheme, netloc, url.path, url.query, url.fragment)), token,
+            batch=config.get("batch", 100), parts_per_second=config.get("parts_per_second", 100),
+            timeout=config.get("timeout", 10.0), idempotency_keys=config.get("idempotency_keys", True),
+        )  # fmt: skip
+    raise ValueError(f"gateway {name}: the URL must be smpp://, http:// or https://, not {url.scheme!r}")
 
 
 def in_quiet_hours(now) -> bool:
@@ -195,47 +207,52 @@ def send(campaign_id: int, *, gateway=None, now=None, receipt_seconds: float = 2
             return result
         Campaign.objects.filter(pk=campaign.pk).update(state=C.SENDING, paused_until=None)
         gateway = gateway or gateway_for(campaign.gateway)
-        _run(campaign, gateway, result, receipt_seconds, max_rounds)
+        _run(campaign, gateway, result, receipt_seconds, max_rounds, now)
     finally:
         Campaign.objects.filter(pk=campaign_id).update(lease_until=None)
     return result
 
 
-def _run(campaign, gateway, result, receipt_seconds, max_rounds):
+def _run(campaign, gateway, result, receipt_seconds, max_rounds, now):
+    """Send the due parts in batches, then take the receipts already there; the gateway is closed
+    and the recipients settled however the run ends. A part is due when its `next_try_at` has come
+    by the real clock or by the `now` the run was given (a run "at" a later time sends what was
+    queued for it), whichever is later."""
     down = 0
-    for _round in range(max_rounds):
-        if Campaign.objects.filter(pk=campaign.pk, state=C.CANCELLED).exists():
-            break
-        batch = list(
-            Part.objects.filter(recipient__campaign=campaign, state=Part.State.QUEUED, next_try_at__lte=timezone.now())
-            .select_related("recipient")
-            .order_by("recipient_id", "seq")[:BATCH]
-        )
-        if not batch:
-            break
-        try:
-            gateway.open()
-            _send_batch(campaign, gateway, batch, result)
-            down = 0
-        except BindRefused as error:
-            _pause(campaign, str(error), datetime.timedelta(minutes=10))
-            return
-        except GatewayDown as error:
-            down += 1
-            result["reconnects"] += 1
-            log.warning("Campaign %s: gateway down (%s); %d parts to resend", campaign.pk, error, len(error.refs))
-            if down >= 3:
-                _pause(campaign, str(error), datetime.timedelta(minutes=1))
-                return
-        Campaign.objects.filter(pk=campaign.pk).update(lease_until=timezone.now() + LEASE)
     try:
+        for _round in range(max_rounds):
+            if Campaign.objects.filter(pk=campaign.pk, state=C.CANCELLED).exists():
+                break
+            due_by = max(timezone.now(), now)
+            batch = list(
+                Part.objects.filter(recipient__campaign=campaign, state=Part.State.QUEUED, next_try_at__lte=due_by)
+                .select_related("recipient")
+                .order_by("recipient_id", "seq")[:BATCH]
+            )
+            if not batch:
+                break
+            try:
+                gateway.open()
+                _send_batch(campaign, gateway, batch, result)
+                down = 0
+            except BindRefused as error:
+                _pause(campaign, str(error), datetime.timedelta(minutes=10))
+                return
+            except GatewayDown as error:
+                down += 1
+                result["reconnects"] += 1
+                log.warning("Campaign %s: gateway down (%s); %d parts to resend", campaign.pk, error, len(error.refs))
+                if down >= 3:
+                    _pause(campaign, str(error), datetime.timedelta(minutes=1))
+                    return
+            Campaign.objects.filter(pk=campaign.pk).update(lease_until=timezone.now() + LEASE)
         if gateway.is_open:
-            gateway.receipts(lambda r: _receipt(r, result), receipt_seconds)
+            gateway.receipts(lambda r: _receipt(r, result, campaign.gateway), receipt_seconds)
     except GatewayDown:
         pass
     finally:
         gateway.close()
-    _settle(campaign)
+        _settle(campaign)
 
 
 def _send_batch(campaign, gateway, batch, result):
@@ -253,7 +270,8 @@ def _send_batch(campaign, gateway, batch, result):
         now = timezone.now()
         if r.outcome == "accepted":
             Part.objects.filter(pk=part.pk).update(
-                state=Part.State.ACCEPTED, message_id=r.message_id or "", attempts=part.attempts + 1, updated_at=now
+                state=Part.State.ACCEPTED, message_id=(r.message_id or "")[:65], attempts=part.attempts + 1,
+                updated_at=now,
             )
             result["accepted"] += 1
         elif r.outcome == "temporary" and part.attempts + 1 < MAX_ATTEMPTS:
@@ -271,13 +289,63 @@ def _send_batch(campaign, gateway, batch, result):
     gateway.send(outgoing, on_result)
 
 
-def _receipt(receipt: Receipt, result):
-    """A delivery receipt: the part with that message id is delivered or failed (idempotent)."""
+def _receipt(receipt: Receipt, result, gateway_name: str):
+    """A delivery receipt: the part with that message id at that gateway (ids are unique per
+    gateway only) is delivered or failed; an intermediate receipt ("unknown": en route, accepted)
+    changes nothing. Idempotent."""
+    if receipt.state == "unknown":
+        return
     state = Part.State.DELIVERED if receipt.state == "delivered" else Part.State.FAILED
-    changed = Part.objects.filter(message_id=receipt.message_id, state=Part.State.ACCEPTED).update(
-        state=state, error=receipt.error[:200], updated_at=timezone.now()
-    )
+    changed = Part.objects.filter(
+        message_id=receipt.message_id[:65], state=Part.State.ACCEPTED, recipient__campaign__gateway=gateway_name
+    ).update(state=state, error=receipt.error[:200], updated_at=timezone.now())
     result["receipts"] += changed
+
+
+def collect_receipts(seconds: float = 2.0, now=None) -> dict:
+    """The standing receipt listener, a scheduler job: receipts come minutes or days after a
+    part was accepted, long after its campaign's run ended. For each gateway with parts still
+    "accepted" in the last RECEIPT_DAYS days, connect, take the receipts waiting there, and settle
+    those campaigns. One collector per gateway at a time (a cache lock), and never while a sender
+    holds one of its campaigns (that run reads the receipts itself)."""
+    from django.core.cache import cache
+
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=RECEIPT_DAYS)
+    waiting = Part.objects.filter(state=Part.State.ACCEPTED, updated_at__gte=since)
+    out = {}
+    for name in sorted(set(waiting.values_list("recipient__campaign__gateway", flat=True))):
+        if name not in settings.OUTREACH_GATEWAYS:
+            continue
+        if Campaign.objects.filter(gateway=name, lease_until__gt=now).exists():
+            out[name] = "busy"
+            continue
+        lock = f"outreach.receipts.{name}"
+        if not cache.add(lock, 1, timeout=int(seconds) + 60):
+            out[name] = "busy"
+            continue
+        result = {"receipts": 0}
+        touched = set(waiting.filter(recipient__campaign__gateway=name).values_list("recipient__campaign", flat=True))
+        gateway = gateway_for(name)
+        # A gateway that pages its receipts (HTTP) goes on where the last collection stopped.
+        cursor = f"outreach.receipt_cursor.{name}"
+        if hasattr(gateway, "receipt_cursor"):
+            gateway.receipt_cursor = cache.get(cursor, gateway.receipt_cursor)
+        try:
+            gateway.open()
+            gateway.receipts(lambda r, result=result, name=name: _receipt(r, result, name), seconds)
+        except (GatewayDown, BindRefused) as error:
+            out[name] = f"unreachable: {error}"
+            continue
+        finally:
+            gateway.close()
+            if hasattr(gateway, "receipt_cursor"):
+                cache.set(cursor, gateway.receipt_cursor, None)
+            cache.delete(lock)
+        for campaign in Campaign.objects.filter(pk__in=touched):
+            _settle(campaign)
+        out[name] = result["receipts"]
+    return out
 
 
 def _pause(campaign, error: str, wait: datetime.timedelta):

@@ -195,3 +195,44 @@ def test_bad_campaign_input_is_answered_not_a_500(login, people, group):
     ):  # fmt: skip
         assert client.post(reverse("outreach:campaign_new"), data).status_code == 422
     assert not Campaign.objects.exists()
+
+
+def test_late_receipts_are_collected_by_the_standing_listener(people, group, message, smsc, settings):
+    """The SMSC sends its receipts late: the campaign's run ends without them, the parts stay
+    accepted; the scheduler's listener collects them later and the numbers show delivered."""
+    smsc.receipt_delay = 1.5
+    settings.OUTREACH_GATEWAYS = {"default": {"url": f"smpp://tincay:secret@127.0.0.1:{smsc.port}", "window": 10}}
+    campaign = campaigns.start(people[Role.FOCAL_POINT], message, group, now=at(NOON))
+    result = campaigns.send(campaign.pk, now=at(NOON), receipt_seconds=0)
+    assert result["accepted"] == 120 and result["receipts"] == 0
+    assert Part.objects.filter(recipient__campaign=campaign, state="accepted").count() == 120
+    collected = campaigns.collect_receipts(seconds=3.0)  # listens longer than the SMSC's delay
+    assert collected == {"default": 120}
+    assert Recipient.objects.filter(campaign=campaign, state="delivered").count() == 40
+    assert campaigns.collect_receipts(seconds=0.2) == {}  # nothing is waited for any more
+
+
+def test_an_intermediate_receipt_changes_nothing_and_ids_are_per_gateway(people, group, message, gateway, smsc):
+    from outreach.gateways import Receipt
+
+    smsc.receipt_delay = 30  # no receipt during the test: the part stays accepted
+    campaign = campaigns.start(people[Role.FOCAL_POINT], message, group, now=at(NOON))
+    campaigns.send(campaign.pk, gateway=gateway(), now=at(NOON), receipt_seconds=0)
+    part = Part.objects.filter(recipient__campaign=campaign, state="accepted").first()
+    result = {"receipts": 0}
+    campaigns._receipt(Receipt(part.message_id, "unknown", "ENROUTE"), result, "default")
+    campaigns._receipt(Receipt(part.message_id, "delivered"), result, "another-gateway")
+    part.refresh_from_db()
+    assert part.state == "accepted" and result["receipts"] == 0
+    campaigns._receipt(Receipt(part.message_id, "delivered"), result, "default")
+    part.refresh_from_db()
+    assert part.state == "delivered" and result["receipts"] == 1
+
+
+def test_a_run_given_a_later_time_sends_what_was_queued_for_it(people, group, message, gateway, smsc):
+    """The parts queued "at" a moment ahead of the real clock are due for a run at that moment."""
+    later = timezone.now() + datetime.timedelta(hours=3)
+    later = later if 7 <= timezone.localtime(later).hour < 22 else at(datetime.time(21, 0)) + datetime.timedelta(days=1)
+    campaign = campaigns.start(people[Role.FOCAL_POINT], message, group, now=later)
+    result = campaigns.send(campaign.pk, gateway=gateway(), now=later, receipt_seconds=0)
+    assert result["accepted"] == 120
