@@ -829,3 +829,220 @@ def situation_figures_day(request, date: date | None = None):
 def situation_indicators(request):
     """The active indicators, in the order of the bulletin's tables, with what each counts."""
     return Indicator.objects.filter(is_active=True)
+
+
+# --- Outreach: loudspeakers ----------------------------------------------------------------
+# The province's loudspeaker system (or a district's) pulls a station's timetable and the audio,
+# and pushes what it played; a district's portal pushes its published items. One check with the
+# pages (outreach.broadcasts); all or nothing; every problem names the line and the field.
+
+from django.http import FileResponse  # noqa: E402
+
+from outreach import broadcasts as outreach_broadcasts  # noqa: E402
+from outreach.models import BroadcastLog, Script  # noqa: E402
+
+
+class RowsIn(Schema):
+    rows: list[dict[str, Any]]
+
+
+class StoredOut(Schema):
+    stored: int
+    already: int
+
+
+class PlayOut(Schema):
+    time: str
+    play_now: bool
+    broadcast: int
+    title: str
+    priority: str
+    script: str
+    note: str
+    audio: int | None
+    seconds: float | None
+
+
+class TimetableOut(Schema):
+    zone: str
+    zone_name: str
+    date: date
+    plays: list[PlayOut]
+
+
+class BroadcastLogOut(Schema):
+    id: int
+    zone: str = Field(alias="zone.code")
+    broadcast: int | None = Field(None, alias="broadcast_id")
+    title: str
+    played_at: datetime
+    seconds: int
+    source: str
+    external_id: str
+
+
+def _row_problems(problems) -> Status:
+    return Status(
+        422,
+        {
+            "detail": [str(p) for p in problems],
+            "errors": [{"line": p.line, "field": p.field, "message": p.message} for p in problems],
+        },
+    )
+
+
+@api.post("/outreach/broadcast-logs", response={200: StoredOut, 422: dict}, url_name="outreach_logs_push")
+@requires("outreach.logs")
+def outreach_logs_push(request, payload: RowsIn):
+    """What the stations played, at most 2,000 plays: {"rows": [{"zone": "30760", "played_at":
+    "2021-07-30T06:00:00+07:00", "seconds": 185, "broadcast": 12, "title": "…", "id": "st7-000123"}]}.
+    `zone`: the code of a district or commune of the token's area; `broadcast` (optional) the
+    scheduled broadcast played, else `title` says what; `id` (optional) the system's id of the play:
+    a play sent again with the same id is not stored twice. All or nothing."""
+    try:
+        return Status(200, outreach_broadcasts.record_logs(request.auth, payload.rows))
+    except outreach_broadcasts.Rejected as error:
+        return _row_problems(error.problems)
+
+
+@api.get("/outreach/broadcast-logs", response=list[BroadcastLogOut], url_name="outreach_logs")
+@requires("outreach.view")
+@paginate(Pagination)
+def outreach_logs(request, zone: str = "", date_from: date | None = None, date_to: date | None = None):
+    """Plays logged in the token's area, newest first; `zone` takes the station's and those under it."""
+    rows = visible_to(request.auth, BroadcastLog.objects.select_related("zone"))
+    if zone:
+        unit = visible_to(request.auth, OrgUnit.objects.filter(code=zone[:16])).first()
+        rows = rows.filter(zone__path__startswith=unit.path) if unit else rows.none()
+    if date_from:
+        rows = rows.filter(played_at__date__gte=date_from)
+    if date_to:
+        rows = rows.filter(played_at__date__lte=date_to)
+    return rows
+
+
+@api.get("/outreach/timetable", response={200: TimetableOut, 404: dict}, url_name="outreach_timetable")
+@requires("outreach.view")
+def outreach_timetable(request, zone: str, date: date | None = None):
+    """A station's programme of the day (today by default): emergencies first (play_now), then by
+    time, priority items before normal ones at the same time (Circular 39/2020/TT-BTTTT). `audio`
+    is the id of the MP3 at /api/v1/outreach/audio/{id}.mp3, null when the stations read the script."""
+    unit = outreach_broadcasts.zones_for(request.auth).filter(code=zone[:16]).first()
+    if unit is None:
+        raise HttpError(404, _("No district or commune with this code in your area."))
+    day = date or timezone.localdate()
+    plays = [
+        {
+            "time": p.time,
+            "play_now": p.broadcast.priority == p.broadcast.Priority.EMERGENCY,
+            "broadcast": p.broadcast.pk,
+            "title": p.broadcast.key_message.title,
+            "priority": p.broadcast.priority,
+            "script": p.broadcast.key_message.loudspeaker_text,
+            "note": p.broadcast.note,
+            "audio": p.script.pk if p.script else None,
+            "seconds": p.script.seconds if p.script else None,
+        }
+        for p in outreach_broadcasts.timetable(unit, day)
+    ]
+    return Status(200, {"zone": unit.code, "zone_name": unit.name, "date": day, "plays": plays})
+
+
+@api.get("/outreach/audio/{script_id}.mp3", url_name="outreach_audio")
+@requires("outreach.view")
+def outreach_audio(request, script_id: int):
+    """The MP3 of a loudspeaker script the token may see."""
+    from outreach.models import KeyMessage
+
+    messages = visible_to(request.auth, KeyMessage.objects.all())
+    script = Script.objects.filter(pk=script_id, message__in=messages).first()
+    if script is None:
+        raise HttpError(404, _("Not found."))
+    return FileResponse(script.mp3.open("rb"), content_type="audio/mpeg", filename=f"thong-diep-{script.pk}.mp3")
+
+
+@api.post("/outreach/publications", response={200: StoredOut, 422: dict}, url_name="outreach_publications_push")
+@requires("outreach.publish")
+def outreach_publications_push(request, payload: RowsIn):
+    """A district's published news items, at most 2,000: {"rows": [{"unit": "899", "channel":
+    "portal", "title": "…", "url": "https://…", "published_on": "2021-07-30", "key_message": 3,
+    "id": "cms-4411"}]}. `channel`: portal (default), social or press. All or nothing; an item
+    sent again with the same id is not stored twice."""
+    try:
+        return Status(200, outreach_broadcasts.record_publications(request.auth, payload.rows))
+    except outreach_broadcasts.Rejected as error:
+        return _row_problems(error.problems)
+
+
+# --- Outreach: requests to the carriers --------------------------------------------------------
+# A carrier's system reads the signed requests sent to it and reports its reach (outreach.carriers).
+
+from outreach import carriers as outreach_carriers  # noqa: E402
+from outreach.models import CarrierLine, CarrierRequest  # noqa: E402
+
+
+class CarrierLineOut(Schema):
+    id: int
+    request: int = Field(alias="request_id")
+    carrier: str = Field(alias="carrier.name")
+    number: str
+    area_code: str = Field(alias="request.org_unit.code")
+    area: str = Field(alias="request.org_unit.name")
+    text: str = Field(alias="request.text")
+    window_start: datetime = Field(alias="request.window_start")
+    window_end: datetime = Field(alias="request.window_end")
+    state: str
+    reached: int | None
+    sent_at: datetime | None
+    note: str
+
+
+class ReachIn(Schema):
+    reached: int | None = None
+    sent_at: datetime | None = None
+    note: str = ""
+    declined: bool = False
+
+
+def _carrier_lines(person):
+    lines = CarrierLine.objects.select_related("carrier", "request__org_unit").filter(
+        request__state=CarrierRequest.State.SENT
+    )
+    if person.role == "carrier" and not person.is_superuser:
+        return lines.filter(carrier_id=person.organisation_id)
+    return lines.filter(request__in=visible_to(person, CarrierRequest.objects.all()))
+
+
+@api.get("/outreach/carrier-lines", response=list[CarrierLineOut], url_name="outreach_carrier_lines")
+@requires("outreach.carriers")
+@paginate(Pagination)
+def outreach_carrier_lines(request, state: str = ""):
+    """The signed requests' letters: a carrier's own (its token), or all those of the area for the
+    Department; newest first; `state` = waiting, reported or declined."""
+    rows = _carrier_lines(request.auth).order_by("-request__signed_at", "carrier__name")
+    return rows.filter(state=state[:10]) if state else rows
+
+
+@api.put("/outreach/carrier-lines/{line_id}", response={200: CarrierLineOut, 422: dict}, url_name="outreach_reach")
+@requires("outreach.reach")
+def outreach_reach(request, line_id: int, payload: ReachIn):
+    """A carrier's report on one letter: {"reached": 412035, "sent_at": "2021-07-30T09:00:00+07:00",
+    "note": ""}, or {"declined": true, "note": "why"}. A later report replaces the earlier one."""
+    line = _carrier_lines(request.auth).filter(pk=line_id).first()
+    if line is None:
+        raise HttpError(404, _("Not found."))
+    try:
+        outreach_carriers.report(
+            request.auth, line, reached=payload.reached, sent_at=payload.sent_at, note=payload.note,
+            declined=payload.declined,
+        )  # fmt: skip
+    except PermissionDenied:
+        raise HttpError(403, _("You do not have permission to do this.")) from None
+    except DjangoValidationError as error:
+        found = error.message_dict if hasattr(error, "error_dict") else {"request": error.messages}
+        problems = [(field, message) for field, messages in found.items() for message in messages]
+        return Status(
+            422,
+            {"detail": [f"{f}: {m}" for f, m in problems], "errors": [{"field": f, "message": m} for f, m in problems]},
+        )
+    return Status(200, line)

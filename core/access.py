@@ -111,6 +111,19 @@ PERMISSIONS: dict[str, frozenset] = {
     "outreach.send": frozenset({Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
     # Loudspeaker audio of an approved message: its writers and the district broadcasting centres.
     "outreach.audio": frozenset({Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN, Role.DISTRICT_BROADCAST}),
+    # Loudspeaker broadcasts: leaders and the Department's writers schedule for any zone, a district's
+    # broadcasting centre for its own communes (an emergency is a leader's: outreach.approve); the
+    # centres and the loudspeaker system (a centre's or the telecom officer's token) log the plays.
+    "outreach.broadcast": frozenset(
+        {Role.LEADER, Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN, Role.DISTRICT_BROADCAST}
+    ),
+    "outreach.logs": frozenset({Role.TELECOM_IT, Role.ADMIN, Role.DISTRICT_BROADCAST}),
+    # Requests to the carriers: the senders write them, a leader signs; the carriers' staff see
+    # their own organisation's letters and report their reach (the senders may enter it for them).
+    "outreach.carriers": frozenset({Role.LEADER, Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN, Role.CARRIER}),
+    "outreach.reach": frozenset({Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN, Role.CARRIER}),
+    # A district's published news items (component portal, social page, press): its culture office.
+    "outreach.publish": frozenset({Role.FOCAL_POINT, Role.ADMIN, Role.DISTRICT_CULTURE}),
     # SMS campaigns and their recipients' numbers: who sends them and the leaders.
     "outreach.campaigns": frozenset({Role.LEADER, Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
     # Who reported a tip: only inspectors and leaders (and administrators).

@@ -23,12 +23,12 @@ MODULES = {
 
 ROLE_MODULES = {
     Role.LEADER: ["reporting", "misinfo", "listening", "situation", "outreach", "roster"],
-    Role.FOCAL_POINT: ["reporting", "situation", "misinfo", "listening"],
+    Role.FOCAL_POINT: ["reporting", "situation", "outreach", "misinfo", "listening"],
     Role.INSPECTOR: ["misinfo", "listening"],
     Role.TELECOM_IT: ["outreach"],
     Role.IT_CENTRE: ["roster"],
     Role.OFFICE: ["roster"],
-    Role.DISTRICT_CULTURE: ["reporting", "misinfo", "listening"],
+    Role.DISTRICT_CULTURE: ["reporting", "outreach", "misinfo", "listening"],
     Role.DISTRICT_BROADCAST: ["reporting", "outreach"],
     Role.DISTRICT_STEERING: ["misinfo", "listening"],
     Role.POLICE: ["misinfo"],
@@ -51,16 +51,23 @@ PAGES = [
     ("listening:alerts", _("Social listening"), "listening.view"),
     ("situation:home", _("Daily situation"), "situation.view"),
     ("outreach:messages", _("Key messages"), "outreach.view"),
+    ("outreach:carrier_requests", _("Carrier requests"), "outreach.carriers"),
     ("core:audit_list", _("Audit log"), "audit.view"),
 ]
 
 
 def navigation_for(person) -> list[dict]:
-    return [
-        {"url": reverse(name), "name": name, "label": label}
-        for name, label, permission in PAGES
-        if can(person, permission)
-    ]
+    """The menu: the pages the person may open, one per module (the first that is theirs: the
+    police liaison's referrals, a carrier's requests)."""
+    out, modules = [], set()
+    for name, label, permission in PAGES:
+        module = name.split(":")[0]
+        if module != "core" and module in modules:
+            continue
+        if can(person, permission):
+            out.append({"url": reverse(name), "name": name, "label": label})
+            modules.add(module)
+    return out
 
 
 def modules_for(person) -> list[dict]:
@@ -71,6 +78,10 @@ def modules_for(person) -> list[dict]:
         # A module may give a one-line summary for this person (its AppConfig sets "summary").
         summary = module["summary"](person) if module.get("summary") else None
         # A module the role has no part of yet shows as "coming", not as a link to a 403.
-        usable = module["url"] and (not module.get("permission") or can(person, module["permission"]))
-        out.append({"key": key, **module, "url": reverse(module["url"]) if usable else None, "summary": summary})
+        url = None
+        for name, permission in [(module["url"], module.get("permission")), *module.get("alternatives", [])]:
+            if name and (not permission or can(person, permission)):
+                url = reverse(name)
+                break
+        out.append({"key": key, **module, "url": url, "summary": summary})
     return out

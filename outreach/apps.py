@@ -22,7 +22,25 @@ class OutreachConfig(AppConfig):
                 "keymessage.audio": _("Loudspeaker audio made"),
                 "campaign.start": _("SMS campaign started"),
                 "campaign.cancel": _("SMS campaign cancelled"),
+                "broadcast.schedule": _("Loudspeaker broadcast scheduled"),
+                "broadcast.cancel": _("Loudspeaker broadcast cancelled"),
+                "broadcast.logs": _("Broadcast logs recorded"),
+                "publication.record": _("Published items recorded"),
+                "carrier_request.create": _("Carrier request written"),
+                "carrier_request.sign": _("Carrier request signed"),
+                "carrier_request.cancel": _("Carrier request cancelled"),
+                "carrier_request.report": _("Carrier reach reported"),
             }
         )
+        from core import scheduler
+
+        scheduler.register("outreach.receipts", self.collect_receipts)
         MODULES["outreach"]["url"] = "outreach:messages"
         MODULES["outreach"]["permission"] = "outreach.view"
+        MODULES["outreach"]["alternatives"] = [("outreach:carrier_requests", "outreach.carriers")]
+
+    @staticmethod
+    def collect_receipts(now):
+        from . import campaigns
+
+        return campaigns.collect_receipts(now=now)

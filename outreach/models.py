@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import OrgUnit, Scope
 
@@ -245,3 +246,208 @@ class Script(models.Model):
 
     def __str__(self):
         return f"{self.message} ({self.seconds:.0f} s)"
+
+
+class Broadcast(models.Model):
+    """An approved key message's loudspeaker script scheduled for zones (districts, communes) of
+    the grassroots loudspeaker system, with the priority of Circular 39/2020/TT-BTTTT: a *normal*
+    item the station plays in its programme, a *priority* item it plays first in the programme, an
+    *emergency* item it plays at once (a leader's decision, with the reason)."""
+
+    class Priority(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        PRIORITY = "priority", pgettext_lazy("broadcast", "Priority")
+        EMERGENCY = "emergency", _("Emergency")
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    key_message = models.ForeignKey(
+        KeyMessage, verbose_name=_("key message"), on_delete=models.PROTECT, related_name="broadcasts"
+    )
+    script = models.ForeignKey(
+        Script, verbose_name=_("loudspeaker audio"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    zones = models.ManyToManyField(OrgUnit, verbose_name=_("zones"), related_name="broadcasts")
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    times = models.JSONField(_("times of day"), default=list)  # ["06:00", "17:00"], sorted
+    reason = models.TextField(_("reason for the emergency"), blank=True)
+    note = models.TextField(_("note for the stations"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SCHEDULED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    scope = Scope(org_unit="org_unit", with_ancestors=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("loudspeaker broadcast")
+        verbose_name_plural = _("loudspeaker broadcasts")
+
+    def __str__(self):
+        return f"{self.key_message} ({self.starts_on:%d/%m}–{self.ends_on:%d/%m})"
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+
+class BroadcastLog(models.Model):
+    """One play on one station: what, where (the district's or a commune's station), when and for
+    how long. Entered by the district broadcasting centre or pushed by the loudspeaker system
+    through the API (`external_id` is its id of the play, so a push sent twice is stored once)."""
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", _("Entered")
+        API = "api", _("Loudspeaker system")
+
+    zone = models.ForeignKey(OrgUnit, verbose_name=_("zone"), on_delete=models.PROTECT, related_name="+")
+    broadcast = models.ForeignKey(
+        Broadcast, verbose_name=_("broadcast"), null=True, blank=True, on_delete=models.PROTECT, related_name="logs"
+    )
+    title = models.CharField(_("what was played"), max_length=200)
+    played_at = models.DateTimeField(_("played at"), db_index=True)
+    seconds = models.PositiveIntegerField(_("duration (s)"))
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.ENTERED)
+    external_id = models.CharField(max_length=64, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    scope = Scope(org_unit="zone")
+
+    class Meta:
+        ordering = ["-played_at", "-pk"]
+        verbose_name = _("broadcast log")
+        verbose_name_plural = _("broadcast logs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "external_id"], condition=~models.Q(external_id=""), name="broadcast_log_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.zone} {self.played_at:%d/%m %H:%M} {self.title}"
+
+    @property
+    def duration(self) -> str:
+        """"3:05" (minutes:seconds), or "1:02:00" from an hour."""
+        hours, rest = divmod(self.seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class Publication(models.Model):
+    """A news item a district published about the epidemic: on its component web portal, its
+    social media page or in the press. Counted into its weekly report."""
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Component web portal")
+        SOCIAL = "social", _("Social media page")
+        PRESS = "press", _("Press")
+
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.PORTAL)
+    title = models.CharField(_("title"), max_length=300)
+    url = models.URLField(_("address (URL)"), max_length=500, blank=True)
+    published_on = models.DateField(_("published on"), db_index=True)
+    key_message = models.ForeignKey(
+        KeyMessage, verbose_name=_("key message"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=8, choices=BroadcastLog.Source.choices, default=BroadcastLog.Source.ENTERED)
+    external_id = models.CharField(max_length=64, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    scope = Scope(org_unit="org_unit")
+
+    class Meta:
+        ordering = ["-published_on", "-pk"]
+        verbose_name = _("published item")
+        verbose_name_plural = _("published items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "external_id"], condition=~models.Q(external_id=""), name="publication_once"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class CarrierRequest(models.Model):
+    """A request to the carriers to text every subscriber in an area (the carriers send those, not
+    our gateway): an approved message's SMS, the area, the time window. A leader signs it; each
+    carrier then gets its own letter (Decree 30 layout) with its own number, and reports its reach."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent to the carriers")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    key_message = models.ForeignKey(
+        KeyMessage, verbose_name=_("key message"), on_delete=models.PROTECT, related_name="carrier_requests"
+    )
+    text = models.TextField(_("text to send"))
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    window_start = models.DateTimeField(_("send from"))
+    window_end = models.DateTimeField(_("send until"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
+    signed_on = models.DateField(_("date of the letters"), null=True, blank=True)
+
+    scope = Scope(org_unit="org_unit", with_ancestors=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("carrier request")
+        verbose_name_plural = _("carrier requests")
+
+    def __str__(self):
+        return f"{self.key_message} – {self.org_unit}"
+
+
+class CarrierLine(models.Model):
+    """One carrier's part of a request: its letter's number, and the reach it reports (entered by
+    the carrier's staff, by the Department for it, or pushed through the API)."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for the report")
+        REPORTED = "reported", _("Reported")
+        DECLINED = "declined", _("Declined")
+
+    request = models.ForeignKey(CarrierRequest, on_delete=models.CASCADE, related_name="lines")
+    carrier = models.ForeignKey(
+        "core.Organisation", verbose_name=_("carrier"), on_delete=models.PROTECT, related_name="carrier_lines"
+    )
+    serial = models.PositiveIntegerField(null=True, blank=True)  # the letter's number in the year it is signed
+    number = models.CharField(_("number and symbol"), max_length=40, blank=True)
+    emailed_at = models.DateTimeField(_("letter emailed"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.WAITING)
+    reached = models.PositiveIntegerField(_("subscribers reached"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
+
+    scope = Scope(org_unit="request__org_unit", organisation="carrier", with_ancestors=True)
+
+    class Meta:
+        ordering = ["request", "carrier__name"]
+        verbose_name = _("carrier's part")
+        verbose_name_plural = _("carriers' parts")
+        constraints = [models.UniqueConstraint(fields=["request", "carrier"], name="carrier_once_per_request")]
+
+    def __str__(self):
+        return f"{self.carrier} – {self.request}"

@@ -151,6 +151,10 @@ def message_detail(request, pk):
             and bool(message.loudspeaker_text)
             and not message.scripts.filter(source=message.loudspeaker_text).exists(),
             "scripts": message.scripts.all()[:5],
+            "can_broadcast": can(person, "outreach.broadcast")
+            and message.is_usable
+            and bool(message.loudspeaker_text),
+            "broadcasts": message.broadcasts.filter(state="scheduled", ends_on__gte=timezone.localdate()).count(),
         },
     )
 

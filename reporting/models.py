@@ -98,6 +98,13 @@ class FormField(models.Model):
         TEXT = "text", _("Text")
         COMMUNES = "communes", _("Communes reached")
 
+    class Prefill(models.TextChoices):
+        LOUDSPEAKER_ITEMS = "loudspeaker_items", _("Broadcast logs: items played")
+        LOUDSPEAKER_MINUTES = "loudspeaker_minutes", _("Broadcast logs: minutes played")
+        LOUDSPEAKER_COMMUNES = "loudspeaker_communes", _("Broadcast logs: communes reached")
+        LOUDSPEAKER_CONTENT = "loudspeaker_content", _("Broadcast logs: what was played")
+        PORTAL_ITEMS = "portal_items", _("Published items: component web portal")
+
     section = models.ForeignKey(FormSection, on_delete=models.CASCADE, related_name="fields")
     code = models.CharField(_("code"), max_length=40, validators=[field_code_validator])
     label = models.CharField(_("label"), max_length=255)
@@ -118,6 +125,12 @@ class FormField(models.Model):
     in_total = models.BooleanField(
         _("counts in the total"), default=False, help_text=_("Added to the report's total of news items.")
     )
+    # Where the district's value can be pre-filled from (outreach.prefill): the district checks it
+    # and confirms it by submitting; a field without a source is typed in.
+    prefill = models.CharField(
+        _("pre-filled from"), max_length=24, choices=Prefill.choices, blank=True,
+        help_text=_("The value is proposed from the district's records of the period; the district confirms it."),
+    )  # fmt: skip
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

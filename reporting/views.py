@@ -167,13 +167,24 @@ def _district_misinfo(person, cycle, unit) -> list:
 def _section_context(request, sub, raw=None, errors=None, flags=None, comments=None, reason=""):
     """Everything the section partial shows: fields with their value, error, flag, comment and
     history of changes; whether this person may edit."""
+    from outreach import prefill
+
     communes = None
     history = {}
     for change in sub.changes.all():
         history.setdefault(change.field_code, []).append(change)
     fields = []
-    for fld in sub.section.fields.all():
+    all_fields = list(sub.section.fields.all())
+    suggestions = prefill.for_submission(sub, all_fields)
+    editable = actions.may_edit(request.user, sub) and sub.state != S.ACCEPTED
+    # A suggestion fills an empty field of a section never submitted; submitting confirms it.
+    proposing = editable and not sub.was_submitted and raw is None
+    for fld in all_fields:
         value = (raw if raw is not None else sub.values).get(fld.code)
+        suggestion = suggestions.get(fld.code)
+        proposed = proposing and suggestion is not None and value in (None, "", [])
+        if proposed:
+            value = suggestion.value
         if fld.kind == FormField.Kind.COMMUNES and communes is None:
             communes = list(OrgUnit.objects.filter(parent=sub.org_unit, is_active=True).order_by("name"))
         fields.append(
@@ -185,12 +196,16 @@ def _section_context(request, sub, raw=None, errors=None, flags=None, comments=N
                 "flag": (flags or {}).get(fld.code),
                 "comment": (comments if comments is not None else sub.comments).get(fld.code, ""),
                 "history": history.get(fld.code, []),
+                "suggestion": suggestion,
+                "proposed": proposed,
             }
         )
-    editable = actions.may_edit(request.user, sub) and sub.state != S.ACCEPTED
     return {
         "sub": sub,
         "fields": fields,
+        # Where the suggestions come from, once for the section ("72 plays on 13 stations, …").
+        "records": list(dict.fromkeys(x["suggestion"].detail for x in fields if x["suggestion"])),
+        "proposed": any(x["proposed"] for x in fields),
         "communes": communes or [],
         "editable": editable,
         "autosave": editable and not sub.was_submitted,

@@ -4,7 +4,7 @@
 
 Without BASE_URL it starts gunicorn on a fresh demo database (like the browser test). Pictures
 go to test-artifacts/screens/ (desktop and phone widths, Vietnamese and English). With
-SCREENS_ONLY=/listening/ only the staff pages whose path starts with it are taken.
+SCREENS_ONLY=/listening/ only the staff pages whose path starts with it are taken (several: comma-separated).
 """
 
 import os
@@ -64,7 +64,11 @@ PAGES = {
     "lanhdao ": ["/situation/bulletins/", "{issued}"],
     "baochi ": ["/situation/bulletins/"],
     "vienthong": ["/outreach/", "/outreach/?show=all", "/outreach/messages/new/", "/outreach/messages/1/"],
-    "lanhdao  ": ["/outreach/messages/5/"],
+    "lanhdao  ": ["/outreach/messages/5/", "/outreach/broadcasts/new/"],
+    "daumoi  ": ["/outreach/broadcasts/", "/outreach/broadcasts/new/", "/outreach/broadcasts/1/",
+                 "/outreach/broadcasts/timetable/?zone=899"],
+    "truyenthanh.rachgia": ["/outreach/broadcast-logs/", "/outreach/broadcasts/timetable/", "{cycle}district/899/"],
+    "vhtt.rachgia  ": ["/outreach/published/"],
 }
 
 
@@ -97,7 +101,7 @@ def main():
                 only = os.environ.get("SCREENS_ONLY", "")
                 for key, paths in PAGES.items():
                     username = key.strip()  # a trailing space: a second list for the same person
-                    paths = [p for p in paths if _where(p).startswith(only)]
+                    paths = [p for p in paths if any(_where(p).startswith(o) for o in only.split(","))]
                     if not paths:
                         continue
                     page = browser.new_page(viewport={"width": width, "height": 800})

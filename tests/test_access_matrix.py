@@ -35,6 +35,11 @@ OUT_VIEW = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.DISTRICT_CULTURE, 
 OUT_WRITE = {R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN}
 OUT_CAMPAIGNS = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN}
 OUT_AUDIO = {R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.DISTRICT_BROADCAST}
+OUT_BROADCAST = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.DISTRICT_BROADCAST}
+OUT_LOGS = {R.TELECOM_IT, R.ADMIN, R.DISTRICT_BROADCAST}
+OUT_PUBLISH = {R.FOCAL_POINT, R.ADMIN, R.DISTRICT_CULTURE}
+OUT_CARRIERS = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.CARRIER}
+OUT_REACH = {R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.CARRIER}
 
 # Page views: url name -> roles allowed (or PUBLIC).
 PAGES = {
@@ -138,6 +143,20 @@ PAGES = {
     "outreach:campaign": OUT_CAMPAIGNS,
     "outreach:campaign_progress": OUT_CAMPAIGNS,
     "outreach:campaign_cancel": OUT_CAMPAIGNS,
+    "outreach:broadcasts": OUT_VIEW,
+    "outreach:broadcast_new": OUT_BROADCAST,
+    "outreach:broadcast": OUT_VIEW,
+    "outreach:broadcast_cancel": OUT_BROADCAST,
+    "outreach:timetable": OUT_VIEW,
+    "outreach:logs": OUT_VIEW,
+    "outreach:publications": OUT_VIEW,
+    "outreach:carrier_requests": OUT_CARRIERS,
+    "outreach:carrier_request_new": OUT_WRITE,
+    "outreach:carrier_request": OUT_CARRIERS,
+    "outreach:carrier_request_sign": {R.LEADER},
+    "outreach:carrier_request_cancel": OUT_WRITE,
+    "outreach:carrier_letter": OUT_CARRIERS,
+    "outreach:carrier_report": OUT_REACH,
     "public:bulletin_list": PUBLIC,
     "public:bulletin_feed": PUBLIC,
     "public:bulletin": PUBLIC,
@@ -190,6 +209,10 @@ POST_ONLY = {
     "outreach:sms_count",
     "outreach:campaign_cancel",
     "outreach:message_audio",
+    "outreach:broadcast_cancel",
+    "outreach:carrier_request_sign",
+    "outreach:carrier_request_cancel",
+    "outreach:carrier_report",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -214,6 +237,13 @@ API = {
     "POST /situation/figures": SIT_ENTER,
     "GET /situation/figures": SIT_FIGURES,
     "GET /situation/indicators": SIT_FIGURES,
+    "POST /outreach/broadcast-logs": OUT_LOGS,
+    "GET /outreach/broadcast-logs": OUT_VIEW,
+    "GET /outreach/timetable": OUT_VIEW,
+    "GET /outreach/audio/{script_id}.mp3": OUT_VIEW,
+    "POST /outreach/publications": OUT_PUBLISH,
+    "GET /outreach/carrier-lines": OUT_CARRIERS,
+    "PUT /outreach/carrier-lines/{line_id}": OUT_REACH,
 }
 # Bodies for the routes that take one (a valid body, so the answer is about access alone).
 API_BODIES = {
@@ -223,6 +253,13 @@ API_BODIES = {
     "PATCH /misinfo/referrals/{action_id}": {"state": "done", "outcome": "Đã xử lý."},
     "POST /listening/posts": {"id": "m1", "text": "Bài đăng thử quyền truy cập."},  # one JSON line
     "POST /situation/figures": {"date": "2021-08-05", "rows": [{"district": "899", "values": {"ca_cong_dong": 1}}]},
+    "POST /outreach/broadcast-logs": {
+        "rows": [{"zone": "899", "played_at": "2021-08-05T06:00:00+07:00", "seconds": 60, "title": "Thử quyền"}]
+    },
+    "POST /outreach/publications": {
+        "rows": [{"unit": "899", "title": "Tin thử quyền", "published_on": "2021-08-05"}]
+    },
+    "PUT /outreach/carrier-lines/{line_id}": {"reached": 1000},  # sent_at: now, added in the test
 }
 
 
@@ -263,6 +300,22 @@ def test_every_api_route_is_in_the_matrix_and_guarded():
     assert set(routes) == set(API), (sorted(set(routes) - set(API)), sorted(set(API) - set(routes)))
     for key, op in routes.items():
         assert hasattr(op.view_func, "tincay_permission"), f"{key} has no @requires"
+
+
+def _signed_carrier_request(people):
+    """A request for the province, signed: one letter per demo carrier."""
+    import datetime
+
+    from outreach import carriers
+    from outreach.models import KeyMessage
+
+    now = timezone.now()
+    request = carriers.create(
+        people[R.FOCAL_POINT], KeyMessage.objects.filter(state="approved").exclude(sms_text="").first(),
+        OrgUnit.objects.get(code="91"), now + datetime.timedelta(hours=1), now + datetime.timedelta(hours=5),
+        carriers.carriers(),
+    )  # fmt: skip
+    return carriers.sign(people[R.LEADER], request)
 
 
 @pytest.fixture
@@ -321,6 +374,17 @@ def url_args(people):
     script.wav.save("matrix.wav", ContentFile(b"RIFF"), save=False)
     script.mp3.save("matrix.mp3", ContentFile(b"ID3"), save=False)
     script.save()
+    from outreach import broadcasts
+
+    broadcast = broadcasts.schedule(
+        people[R.FOCAL_POINT], KeyMessage.objects.filter(state="approved").exclude(loudspeaker_text="").first(),
+        OrgUnit.objects.filter(code="899"), priority="normal", starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(), times="06:00",
+    )  # fmt: skip
+    signed = _signed_carrier_request(people)
+
+    def line_of(person):
+        return signed.lines.filter(carrier_id=person.organisation_id).first() or signed.lines.first()
 
     def args(name, person):
         if name.startswith("listening:"):
@@ -364,6 +428,13 @@ def url_args(people):
                 "outreach:campaign": {"pk": campaign.pk},
                 "outreach:campaign_progress": {"pk": campaign.pk},
                 "outreach:campaign_cancel": {"pk": campaign.pk},
+                "outreach:broadcast": {"pk": broadcast.pk},
+                "outreach:broadcast_cancel": {"pk": broadcast.pk},
+                "outreach:carrier_request": {"pk": signed.pk},
+                "outreach:carrier_request_sign": {"pk": signed.pk},
+                "outreach:carrier_request_cancel": {"pk": signed.pk},
+                "outreach:carrier_letter": {"pk": line_of(person).pk, "fmt": "pdf"},
+                "outreach:carrier_report": {"pk": line_of(person).pk},
             }.get(name, {})
         if name.startswith("situation:") or name.startswith("public:"):
             return {
@@ -446,6 +517,17 @@ def test_role_can_call_exactly_its_api_routes(client, people, role):
     from misinfo.models import CaseAction
 
     referral = CaseAction.objects.get(kind="referral", case__org_unit__code="899")
+    from django.core.files.base import ContentFile
+
+    from outreach.models import KeyMessage, Script
+
+    script = Script(message=KeyMessage.objects.filter(state="approved").first(), source="x", spoken="x",
+                    voice="vi-vn-x-south", seconds=1.0)  # fmt: skip
+    script.wav.save("matrix.wav", ContentFile(b"RIFF"), save=False)
+    script.mp3.save("matrix.mp3", ContentFile(b"ID3"), save=False)
+    script.save()
+    signed = _signed_carrier_request(people)
+    line = signed.lines.filter(carrier_id=person.organisation_id).first() or signed.lines.first()
     own = (
         Submission.objects.filter(cycle=cycle, organisation=person.organisation).first()
         or Submission.objects.filter(cycle=cycle).first()
@@ -454,10 +536,15 @@ def test_role_can_call_exactly_its_api_routes(client, people, role):
         method, path = route.split(" ", 1)
         path = path.replace("{code}", person.org_unit.code).replace("{cycle_id}", str(cycle.pk))
         path = path.replace("{section_id}", str(own.pk))
-        path = path.replace("{action_id}", str(referral.pk))
+        path = path.replace("{action_id}", str(referral.pk)).replace("{script_id}", str(script.pk))
+        path = path.replace("{line_id}", str(line.pk))
         if route == "POST /listening/posts":
             path += "?source=matrix"
+        if route == "GET /outreach/timetable":
+            path += "?zone=899"
         body = API_BODIES.get(route)
+        if route == "PUT /outreach/carrier-lines/{line_id}":
+            body = {**body, "sent_at": timezone.now().isoformat()}
         if route == "POST /misinfo/tips":  # a district speaks for its own area through its own channel
             from misinfo.actions import DISTRICT_CHANNELS
 

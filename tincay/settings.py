@@ -346,16 +346,23 @@ if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", SITUATION_DRAFT_TIME):
 SITUATION_BULLETIN_SYMBOL = env_str("SITUATION_BULLETIN_SYMBOL", "BT")
 # Outreach: the price of one SMS part (VND) for the composer's cost estimate.
 OUTREACH_SMS_PART_PRICE = env_int("OUTREACH_SMS_PART_PRICE", 250)
-# The brandname SMS go out under, and the gateway: smpp://system_id:password@host:port (the
-# password may come from OUTREACH_SMPP_URL_FILE). `make demo` runs the test SMSC on port 2775.
+# The brandname SMS go out under, and the gateway: OUTREACH_GATEWAY_URL (or its older name
+# OUTREACH_SMPP_URL; either may come from a _FILE):
+# smpp://system_id:password@host:port for an SMSC over SMPP 3.4 (`make demo` runs the test SMSC on
+# port 2775), or http(s)://:token@host/path for an HTTP SMS API (outreach.gateways.http; the token is
+# the URL's password, or a "token" key beside "url"; a "batch" key sets the parts per request, 100).
+# `python -m outreach.httpsms --port 2776` is a test HTTP gateway: http://:secret@127.0.0.1:2776.
 OUTREACH_SMS_SENDER = env_str("OUTREACH_SMS_SENDER", "STTTT KG")
 OUTREACH_GATEWAYS = {
     "default": {
-        "url": env_secret("OUTREACH_SMPP_URL", "smpp://tincay:secret@127.0.0.1:2775"),
+        "url": env_secret("OUTREACH_GATEWAY_URL")
+        or env_secret("OUTREACH_SMPP_URL", "smpp://tincay:secret@127.0.0.1:2775"),
         "window": env_int("OUTREACH_SMPP_WINDOW", 10),
         "parts_per_second": env_int("OUTREACH_SMPP_PARTS_PER_SECOND", 100),
     }
 }
+# Requests to the carriers: the division in the letters' symbol ("Số: 12/STTTT-BCVT").
+OUTREACH_CARRIER_DIVISION = env_str("OUTREACH_CARRIER_DIVISION", "BCVT")
 # Delivery of an issued bulletin: tries per recipient before it shows as failed (resend by hand).
 SITUATION_DELIVERY_TRIES = env_int("SITUATION_DELIVERY_TRIES", 3)
 # Evidence files (screenshots, saved pages, PDF): at most this size each.
