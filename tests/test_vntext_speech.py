@@ -123,8 +123,11 @@ SOUTH = [
     ("xét nghiệm PCR", "xét nghiệm pê xê e rờ"),
     ("cách 5km", "cách năm ki lô mét"),
     ("nhắn SMS", "nhắn ét em ét"),
-    ("Chỉ thị 16/CT-TTg", "Chỉ thị mười sáu xê tê Thủ tướng"),
-    ("Kế hoạch 52/KH-STTTT", "Kế hoạch năm mươi hai ca hát Sở Thông tin và Truyền thông"),
+    ("Chỉ thị 16/CT-TTg", "Chỉ thị mười sáu của Thủ tướng Chính phủ"),
+    ("Kế hoạch 52/KH-STTTT", "Kế hoạch năm mươi hai của Sở Thông tin và Truyền thông"),
+    ("Nghị định 91/2020/NĐ-CP", "Nghị định chín mươi mốt năm hai ngàn không trăm hai mươi của Chính phủ"),
+    ("Quyết định số 1777/QĐ-UBND", "Quyết định số một ngàn bảy trăm bảy mươi bảy của Ủy ban nhân dân"),
+    ("Kế hoạch 12/KH-BCĐ149", "Kế hoạch mười hai"),
     ("uống 2 lần/ngày", "uống hai lần mỗi ngày"),
     ("đ/c Trần B", "đồng chí Trần B"),
     # Punctuation.

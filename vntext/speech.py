@@ -70,7 +70,9 @@ Everything else, with the choices made:
   a vowel ("THÔNG BÁO KHẨN") are words, lower-cased so that the engine does not spell them.
 - "/" between words is "và" ("F0/F1" → "ép không và ép một": the script means both groups);
   before a unit of time or count it is "mỗi" ("2 lần/ngày" → "hai lần mỗi ngày", "1 lần/3 ngày"
-  → "một lần mỗi ba ngày"); between a number and a document symbol ("16/CT-TTg") it is dropped.
+  → "một lần mỗi ba ngày"). A document's number and symbol are read as the number and its issuer
+  ("Chỉ thị 16/CT-TTg" → "Chỉ thị mười sáu của Thủ tướng Chính phủ", `ISSUERS`), the kind code
+  (CT, KH, QĐ) being said already by the words before it.
 - Characters espeak would spell out are dropped (# * _ ~ ^ ` | < > = { } [ ] @ quotes, emoji);
   parentheses become commas; a dash with spaces is a comma (a pause); a hyphen inside a word a
   space; "…" a full stop; a line break a full stop unless the line already ends with one.
@@ -418,8 +420,30 @@ def _terms_pattern(forms) -> str:
 
 _TERMS_RE = re.compile(_terms_pattern(TERMS))
 _TERMS_ANY_CASE_RE = re.compile(_terms_pattern(TERMS_ANY_CASE), re.IGNORECASE)
-# A number and a document symbol: "16/CT-TTg", "52/KH-STTTT" (not "F0/F1").
-_DOCUMENT_SYMBOL_RE = re.compile(r"(?<![^\W_])(\d+)/(?=[A-ZĐ])")
+# A document's number and symbol: "16/CT-TTg", "52/KH-STTTT", "91/2020/NĐ-CP" (not "F0/F1").
+_DOCUMENT_SYMBOL_RE = re.compile(
+    r"(?<![^\W_])(\d+)(?:/((?:19|20)\d\d))?/([A-ZĐ][\wĐđ&]*(?:-[A-ZĐ][\wĐđ&]*)+)(?![\w-])"
+)
+# The issuer, the last part of a symbol, as a listener knows it; the kind of document before it
+# (CT, KH, QĐ, NĐ…) is already said by the words before the number ("Chỉ thị 16/CT-TTg").
+ISSUERS = {
+    "TTg": "Thủ tướng Chính phủ",
+    "CP": "Chính phủ",
+    "UBND": "Ủy ban nhân dân",
+    "BCĐ": "Ban Chỉ đạo",
+    "BYT": "Bộ Y tế",
+    "SYT": "Sở Y tế",
+    "BTTTT": "Bộ Thông tin và Truyền thông",
+    "STTTT": "Sở Thông tin và Truyền thông",
+}
+
+
+def _document_symbol(match: re.Match) -> str:
+    """ "16/CT-TTg" → "16 của Thủ tướng Chính phủ"; "91/2020/NĐ-CP" → "91 năm 2020 của Chính phủ";
+    an issuer not in ISSUERS is left out ("12/KH-BCĐ149" → "12")."""
+    number, year, symbol = match.groups()
+    issuer = ISSUERS.get(symbol.rsplit("-", 1)[-1])
+    return f"{number}" + (f" năm {year}" if year else "") + (f" của {issuer} " if issuer else " ")
 # "/" after a word and before a unit, with or without a number: "2 lần/ngày", "1 lần/3 ngày": "mỗi".
 _PER_RE = re.compile(r"(?<=[^\W\d_])\s*/\s*(?=(?:\d+\s*)?(?:" + "|".join(PER_WORDS) + r")(?!\w))", re.IGNORECASE)
 _WORD_HYPHEN_RE = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
@@ -449,7 +473,7 @@ def _place_match(match: re.Match) -> str:
 
 
 def _expand_words(text: str) -> str:
-    text = _DOCUMENT_SYMBOL_RE.sub(r"\1 ", text)
+    text = _DOCUMENT_SYMBOL_RE.sub(_document_symbol, text)
     text = _PER_RE.sub(" mỗi ", text)
     text = _CITY_RE.sub(" thành phố ", text)
     # Terms written with a hyphen first (Covid-19), then the other hyphens inside words go (KH-STTTT).
