@@ -77,6 +77,7 @@ bench: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m scripts.bench_situation
 	$(TEST_ENV) $(PY) -m scripts.bench_tts
 	$(PY) -m scripts.bench_smpp
+	$(PY) -m scripts.bench_http_sms
 
 clean:
 	rm -rf var/static .pytest_cache .ruff_cache

@@ -30,6 +30,7 @@ class OutreachConfig(AppConfig):
                 "carrier_request.sign": _("Carrier request signed"),
                 "carrier_request.cancel": _("Carrier request cancelled"),
                 "carrier_request.report": _("Carrier reach reported"),
+                "carrier_request.email": _("Carrier letter emailed again"),
             }
         )
         from core import scheduler

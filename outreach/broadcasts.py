@@ -41,6 +41,7 @@ MAX_ROWS = 2000  # logs or items in one request
 MAX_SECONDS = 4 * 3600  # one play
 EARLIEST = datetime.date(2020, 1, 1)
 FUTURE_SLACK = datetime.timedelta(minutes=10)  # a station's clock may run a little ahead
+CLOCK_SLACK = datetime.timedelta(minutes=5)  # a play this close to a broadcast's start or end is its
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 TIME_RE = re.compile(r"^(\d{1,2})(?:[:hH.](\d{2})?)?$")
 ZONE_LEVELS = (OrgUnit.Level.DISTRICT, OrgUnit.Level.COMMUNE)
@@ -76,9 +77,16 @@ def zones_for(person):
     return units.filter(path__startswith=root.path)
 
 
-def latest_script(message: KeyMessage) -> Script | None:
-    """The message's audio of its current script (None when it has not been read aloud yet)."""
-    return message.scripts.filter(source=message.loudspeaker_text).order_by("-created_at", "-pk").first()
+def latest_script(message: KeyMessage, text: str | None = None) -> Script | None:
+    """The message's audio of `text` (its current script by default); None when that text has not
+    been read aloud yet."""
+    source = message.loudspeaker_text if text is None else text
+    return message.scripts.filter(source=source).order_by("-created_at", "-pk").first()
+
+
+def audio_of(broadcast: Broadcast) -> Script | None:
+    """The audio the stations play: made when it was scheduled, or since, of the approved text."""
+    return broadcast.script or latest_script(broadcast.key_message, broadcast.text)
 
 
 def schedule(
@@ -140,7 +148,8 @@ def schedule(
     area = scope_root(person) or OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
     with transaction.atomic():
         broadcast = Broadcast.objects.create(
-            key_message=message, script=latest_script(message), org_unit=area, priority=priority,
+            key_message=message, text=message.loudspeaker_text, script=latest_script(message), org_unit=area,
+            priority=priority,
             starts_on=starts_on, ends_on=ends_on, times=times, reason=reason, note=note, created_by=person,
             created_at=now,
         )  # fmt: skip
@@ -156,7 +165,7 @@ def schedule(
 
 def cancel(person, broadcast: Broadcast, now=None) -> Broadcast:
     """Take a broadcast off the programme; what was played stays logged."""
-    if not can(person, "outreach.broadcast") or not can_see(person, broadcast):
+    if not may_change(person, broadcast):
         raise PermissionDenied
     with transaction.atomic():
         changed = Broadcast.objects.filter(pk=broadcast.pk, state=Broadcast.State.SCHEDULED).update(
@@ -167,6 +176,25 @@ def cancel(person, broadcast: Broadcast, now=None) -> Broadcast:
         audit.record(person, "broadcast.cancel", broadcast)
     broadcast.refresh_from_db()
     return broadcast
+
+
+def may_change(person, broadcast: Broadcast) -> bool:
+    """Who may take a broadcast off the programme: a scheduler of its area. A district sees the
+    province's broadcasts for its stations but cancels only its own."""
+    if not can(person, "outreach.broadcast") or not can_see(person, broadcast):
+        return False
+    root = scope_root(person)
+    if person.is_superuser or (root is not None and root.parent_id is None):
+        return True
+    return root is not None and broadcast.org_unit.path.startswith(root.path)
+
+
+def in_area(person, zones):
+    """The zones of a broadcast this person's area holds (all of them for the province)."""
+    root = scope_root(person)
+    if person.is_superuser or (root is not None and root.parent_id is None):
+        return list(zones)
+    return [z for z in zones if root is not None and z.path.startswith(root.path)]
 
 
 def broadcasts_for(person):
@@ -193,37 +221,58 @@ class Play:
 
 def timetable(zone: OrgUnit, day: datetime.date) -> list[Play]:
     """What the station of `zone` plays on `day`: emergencies first, then by time, a priority item
-    before a normal one at the same time."""
+    before a normal one at the same time. Only what is approved now: a broadcast whose message was
+    edited (back to draft, or approved with another script), retired or expired is off the air."""
     rank = {P.EMERGENCY: 0, P.PRIORITY: 1, P.NORMAL: 2}
     rows = (
         Broadcast.objects.filter(covering(zone), state=Broadcast.State.SCHEDULED, starts_on__lte=day, ends_on__gte=day)
+        .filter(key_message__state=KeyMessage.State.APPROVED)  # edited (back to draft) or retired: off air
         .select_related("key_message", "script")
         .distinct()
     )
     plays = []
     for b in rows:
-        script = b.script or latest_script(b.key_message)
+        if not b.key_message.is_valid_on(day) or b.key_message.loudspeaker_text != b.text:
+            continue  # the message expired, or its script changed: that version is not approved now
+        script = audio_of(b)
         plays += [Play(t, b, script) for t in b.times]
     plays.sort(key=lambda p: (p.broadcast.priority != P.EMERGENCY, p.time, rank[p.broadcast.priority], p.broadcast.pk))
     return plays
 
 
-def plan_and_plays(broadcast: Broadcast, now=None) -> list[dict]:
-    """Per zone of the broadcast: its stations (a district's own and its communes'), the plays
-    planned so far (the slots already due, up to a cancellation, × stations) and the plays logged
-    for it there, with their minutes."""
+def slot_times(broadcast: Broadcast, since, until) -> list[datetime.datetime]:
+    """The broadcast's plays due between two moments (aware), by its days and times of day."""
+    out, day = [], max(broadcast.starts_on, timezone.localtime(since).date())
+    while day <= min(broadcast.ends_on, timezone.localtime(until).date()):
+        for hhmm in broadcast.times:
+            moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time.fromisoformat(hhmm)))
+            if since <= moment <= until:
+                out.append(moment)
+        day += datetime.timedelta(days=1)
+    return out
+
+
+def was_on(broadcast: Broadcast, moment) -> bool:
+    """Whether the broadcast was on the programme at `moment`: within its days, not before it was
+    scheduled nor after it was cancelled (give or take a station's clock)."""
+    day = timezone.localtime(moment).date()
+    if not broadcast.starts_on <= day <= broadcast.ends_on or moment < broadcast.created_at - CLOCK_SLACK:
+        return False
+    return broadcast.cancelled_at is None or moment <= broadcast.cancelled_at + CLOCK_SLACK
+
+
+def plan_and_plays(broadcast: Broadcast, now=None, zones=None) -> list[dict]:
+    """Per zone of the broadcast (or of `zones`, those a district may see): its stations (a
+    district's own and its communes'), the plays planned so far (the slots due since it was
+    scheduled, up to a cancellation, × stations) and the plays logged for it there, with their
+    minutes."""
     now = now or timezone.now()
     if broadcast.state == Broadcast.State.CANCELLED and broadcast.cancelled_at:
         now = min(now, broadcast.cancelled_at)
-    slots, day = 0, broadcast.starts_on
-    while day <= min(broadcast.ends_on, timezone.localtime(now).date()):
-        for hhmm in broadcast.times:
-            moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time.fromisoformat(hhmm)))
-            slots += moment <= now
-        day += datetime.timedelta(days=1)
+    slots = len(slot_times(broadcast, broadcast.created_at - CLOCK_SLACK, now))
     logs = list(broadcast.logs.values_list("zone__path", "seconds"))
     out = []
-    for zone in broadcast.zones.order_by("path"):
+    for zone in zones if zones is not None else broadcast.zones.order_by("path"):
         mine = [s for path, s in logs if path.startswith(zone.path)]
         stations = 1 + (
             OrgUnit.objects.filter(parent=zone, is_active=True, level=OrgUnit.Level.COMMUNE).count()
@@ -339,8 +388,10 @@ def check_logs(person, rows, now=None) -> list[BroadcastLog]:
     now = now or timezone.now()
     rows = _rows(rows)
     zones = {z.code: z for z in zones_for(person)}
-    wanted = {r.get("broadcast") for r in rows if isinstance(r, dict)} - {None, ""}
-    wanted_ids = [b for b in wanted if isinstance(b, int) and not isinstance(b, bool) and 0 < b < 2**31]
+    wanted_ids = {
+        r["broadcast"] for r in rows
+        if isinstance(r, dict) and type(r.get("broadcast")) is int and 0 < r["broadcast"] < 2**31
+    }  # fmt: skip
     broadcasts = {b.pk: b for b in broadcasts_for(person).filter(pk__in=wanted_ids).select_related("key_message")}
     zone_paths = {}
     problems, out, seen = [], [], set()
@@ -363,8 +414,9 @@ def check_logs(person, rows, now=None) -> list[BroadcastLog]:
         if error:
             problems.append(Problem(line, "seconds", error))
         broadcast = None
-        if row.get("broadcast") not in (None, ""):
-            broadcast = broadcasts.get(row.get("broadcast"))
+        raw_broadcast = row.get("broadcast")
+        if raw_broadcast is not None and raw_broadcast != "":
+            broadcast = broadcasts.get(raw_broadcast) if type(raw_broadcast) is int else None
             if broadcast is None:
                 problems.append(Problem(line, "broadcast", _("no broadcast with this number")))
             elif zone is not None:
@@ -372,6 +424,8 @@ def check_logs(person, rows, now=None) -> list[BroadcastLog]:
                     zone_paths[broadcast.pk] = list(broadcast.zones.values_list("path", flat=True))
                 if not any(zone.path.startswith(p) for p in zone_paths[broadcast.pk]):
                     problems.append(Problem(line, "broadcast", _("this broadcast is not for this zone")))
+                elif played_at is not None and not was_on(broadcast, played_at):
+                    problems.append(Problem(line, "broadcast", _("this broadcast was not on the programme then")))
         title, error = check_text(row.get("title"), _("what was played"))
         if error:
             problems.append(Problem(line, "title", error))
@@ -379,7 +433,7 @@ def check_logs(person, rows, now=None) -> list[BroadcastLog]:
             problems.append(Problem(line, "title", _("at most 200 characters")))
         elif not title and broadcast is not None:
             title = broadcast.key_message.title[:200]
-        elif not title and row.get("broadcast") in (None, ""):
+        elif not title and (raw_broadcast is None or raw_broadcast == ""):
             problems.append(Problem(line, "title", _("say what was played, or give the broadcast")))
         external, error = _external_id(row.get("id"))
         if error:
@@ -476,7 +530,7 @@ def check_publications(person, rows, now=None) -> list[Publication]:
             problems.append(Problem(line, "published_on", error))
         message = None
         if row.get("key_message") not in (None, ""):
-            message = messages.get(row.get("key_message")) if isinstance(row.get("key_message"), int) else None
+            message = messages.get(row.get("key_message")) if type(row.get("key_message")) is int else None
             if message is None:
                 problems.append(Problem(line, "key_message", _("no approved key message with this number")))
         external, error = _external_id(row.get("id"))

@@ -14,7 +14,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,8 +104,11 @@ def sign(person, request: CarrierRequest, now=None) -> CarrierRequest:
             state=R.SENT, signed_by=person, signed_at=now, signed_on=day
         ):
             raise ValidationError(_("Only a draft request is signed."))
-        if request.window_end <= now:
-            raise ValidationError(_("The window has passed: write a new request."))
+        if request.window_start < now - datetime.timedelta(minutes=5):
+            raise ValidationError(_("The window has begun: write a new request with a later window."))
+        message = KeyMessage.objects.get(pk=request.key_message_id)  # as it is now, not as first read
+        if not message.is_usable or message.sms_text != request.text:
+            raise ValidationError(_("The key message has changed or is no longer approved: write a new request."))
         last = CarrierLine.objects.filter(request__signed_on__year=day.year).aggregate(m=Max("serial"))["m"] or 0
         lines = list(request.lines.select_related("carrier").order_by("carrier__name", "pk"))
         for i, line in enumerate(lines, start=1):
@@ -119,6 +122,20 @@ def sign(person, request: CarrierRequest, now=None) -> CarrierRequest:
                 enqueue_on_commit(tasks.email_carrier_letter, line.pk)
     request.refresh_from_db()
     return request
+
+
+def email_again(person, line: CarrierLine) -> None:
+    """Queue the carrier's letter again (its address was wrong, the mail was lost)."""
+    if not can(person, "outreach.send") or not can_see(person, line.request):
+        raise PermissionDenied
+    if line.request.state != R.SENT or not line.carrier.email:
+        raise ValidationError(_("Only a signed letter to a carrier with an email address is sent."))
+    with transaction.atomic():
+        CarrierLine.objects.filter(pk=line.pk).update(emailed_at=None)
+        audit.record(person, "carrier_request.email", line.request, after={"carrier": line.carrier.name})
+        from . import tasks
+
+        enqueue_on_commit(tasks.email_carrier_letter, line.pk)
 
 
 def cancel(person, request: CarrierRequest) -> CarrierRequest:
@@ -185,13 +202,14 @@ def report(person, line: CarrierLine, *, reached=None, sent_at=None, note="", de
     return line
 
 
-def totals(request: CarrierRequest) -> dict:
-    lines = list(request.lines.all())
+def totals(request: CarrierRequest, carrier_id: int | None = None) -> dict:
+    """The carriers' reports added up; `carrier_id`: that carrier's own only (what it may see)."""
+    lines = list(request.lines.filter(carrier_id=carrier_id) if carrier_id else request.lines.all())
     return {
         "carriers": len(lines),
         "reported": sum(1 for line in lines if line.state == CarrierLine.State.REPORTED),
         "declined": sum(1 for line in lines if line.state == CarrierLine.State.DECLINED),
-        "reached": request.lines.aggregate(n=Sum("reached"))["n"] or 0,
+        "reached": sum(line.reached or 0 for line in lines),
     }
 
 

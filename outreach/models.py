@@ -269,6 +269,9 @@ class Broadcast(models.Model):
     script = models.ForeignKey(
         Script, verbose_name=_("loudspeaker audio"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The script as approved when it was scheduled: what the stations read or play, whatever
+    # happens to the message afterwards (an edit takes the message back to draft).
+    text = models.TextField(_("loudspeaker script"))
     org_unit = models.ForeignKey(OrgUnit, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     zones = models.ManyToManyField(OrgUnit, verbose_name=_("zones"), related_name="broadcasts")
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)

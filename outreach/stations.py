@@ -23,16 +23,17 @@ READING_SPEED = 14.0  # characters a second, when a message has no audio yet (a 
 
 
 def _seconds(broadcast: Broadcast) -> int:
-    script = broadcast.script or broadcasts.latest_script(broadcast.key_message)
+    script = broadcasts.audio_of(broadcast)
     if script is not None:
         return max(1, round(script.seconds))
-    return max(20, round(len(broadcast.key_message.loudspeaker_text) / READING_SPEED))
+    return max(20, round(len(broadcast.text) / READING_SPEED))
 
 
 def plays(since: datetime.datetime, until: datetime.datetime, *, miss: float = 0.08, seed: int = 39) -> list[dict]:
     """The log rows of the plays between `since` and `until` (aware), station by station."""
     rng = random.Random(seed)  # noqa: S311 - a simulation, not security
     first, last = timezone.localtime(since).date(), timezone.localtime(until).date()
+    until = min(until, timezone.now())
     rows = []
     scheduled = (
         Broadcast.objects.filter(state=Broadcast.State.SCHEDULED, starts_on__lte=last, ends_on__gte=first)
@@ -46,25 +47,23 @@ def plays(since: datetime.datetime, until: datetime.datetime, *, miss: float = 0
         for zone in b.zones.all():
             stations.append(zone)
             stations += list(OrgUnit.objects.filter(Q(parent=zone), is_active=True, level=OrgUnit.Level.COMMUNE))
-        day = max(first, b.starts_on)
-        while day <= min(last, b.ends_on):
-            for hhmm in b.times:
-                at = timezone.make_aware(datetime.datetime.combine(day, datetime.time.fromisoformat(hhmm)))
-                if not since <= at <= until:
+        # The slots due since it was scheduled (a station cannot have played it before) and
+        # before it was cancelled; a station starts within the minute.
+        start = max(since, b.created_at - broadcasts.CLOCK_SLACK)
+        end = min(until, b.cancelled_at) if b.cancelled_at else until
+        for at in broadcasts.slot_times(b, start, end):
+            for station in stations:
+                if rng.random() < miss:
                     continue
-                for station in stations:
-                    if rng.random() < miss:
-                        continue
-                    rows.append(
-                        {
-                            "zone": station.code,
-                            "played_at": at + datetime.timedelta(seconds=rng.randint(0, 90)),
-                            "seconds": seconds + rng.randint(-3, 3) if seconds > 10 else seconds,
-                            "broadcast": b.pk,
-                            "id": f"sim-{b.pk}-{station.code}-{at:%Y%m%d%H%M}",
-                        }
-                    )
-            day += datetime.timedelta(days=1)
+                rows.append(
+                    {
+                        "zone": station.code,
+                        "played_at": min(at + datetime.timedelta(seconds=rng.randint(0, 50)), until),
+                        "seconds": seconds + rng.randint(-3, 3) if seconds > 10 else seconds,
+                        "broadcast": b.pk,
+                        "id": f"sim-{b.pk}-{station.code}-{at:%Y%m%d%H%M}",
+                    }
+                )
     return rows
 
 

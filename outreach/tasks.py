@@ -29,7 +29,7 @@ def send_campaign(campaign_id: int) -> dict:
 def email_carrier_letter(line_id: int) -> int:
     """Email a signed request to its carrier with the letter as PDF and DOCX. Claimed before
     sending (emailed_at), so a task run twice sends once; a failed send frees the claim and raises
-    (the worker records the failure; "send again" on the request's page queues it anew)."""
+    (the worker records the failure; "email again" on the request's page queues it anew)."""
     from django.core.mail import EmailMessage
 
     from . import carriers
@@ -50,14 +50,15 @@ def email_carrier_letter(line_id: int) -> int:
         f"Sở Thông tin và Truyền thông gửi Công văn số {line.number} đề nghị nhắn tin đến các thuê bao trên địa bàn "
         f"{line.request.org_unit.name} (tệp PDF và DOCX đính kèm).\n\nNội dung tin nhắn: “{line.request.text}”\n"
     )
-    message = EmailMessage(subject, body, None, [line.carrier.email])
-    message.attach(carriers.letter_name(line, "pdf"), carriers.letter_file(line, "pdf"), "application/pdf")
-    message.attach(
-        carriers.letter_name(line, "docx"), carriers.letter_file(line, "docx"),
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )  # fmt: skip
     try:
+        message = EmailMessage(subject, body, None, [line.carrier.email])
+        message.attach(carriers.letter_name(line, "pdf"), carriers.letter_file(line, "pdf"), "application/pdf")
+        message.attach(
+            carriers.letter_name(line, "docx"), carriers.letter_file(line, "docx"),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )  # fmt: skip
         return message.send(fail_silently=False)
     except Exception:
+        # Rendering or sending failed: the claim goes, so "email again" (or a retry) can send it.
         CarrierLine.objects.filter(pk=line_id).update(emailed_at=None)
         raise

@@ -32,4 +32,5 @@ urlpatterns = [
     path("carriers/<int:pk>/cancel/", views_carriers.request_cancel, name="carrier_request_cancel"),
     path("carriers/letters/<int:pk>.<str:fmt>", views_carriers.line_letter, name="carrier_letter"),
     path("carriers/letters/<int:pk>/report/", views_carriers.line_report, name="carrier_report"),
+    path("carriers/letters/<int:pk>/email/", views_carriers.line_email, name="carrier_email"),
 ]

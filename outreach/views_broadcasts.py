@@ -35,18 +35,25 @@ def _usable(person):
     )
 
 
+def _day(raw: str) -> datetime.date:
+    """A day from ?date= or ?week= (YYYY-MM-DD) between 2000 and a year ahead; else today."""
+    today = timezone.localdate()
+    try:
+        day = parse_date(raw) if len(raw) <= 10 else None
+    except ValueError:
+        day = None
+    if day is None or not datetime.date(2000, 1, 1) <= day <= today + datetime.timedelta(days=366):
+        return today
+    return day
+
+
 def _week(request) -> tuple[datetime.date, datetime.date]:
     """The reporting week of ?week=YYYY-MM-DD (any day of it; today by default): the period of the
     weekly report cycle that holds the day, so the page adds up to what the report is pre-filled
     with; Monday–Sunday when no cycle holds it."""
     from reporting.models import ReportCycle
 
-    raw = request.GET.get("week", "")
-    try:
-        day = parse_date(raw) if len(raw) <= 10 else None
-    except ValueError:
-        day = None
-    day = day or timezone.localdate()
+    day = _day(request.GET.get("week", ""))
     cycle = (
         ReportCycle.objects.filter(kind=ReportCycle.Kind.WEEKLY, period_start__lte=day, period_end__gte=day)
         .order_by("-period_start")
@@ -129,8 +136,11 @@ def _broadcast(request, pk) -> Broadcast:
 @requires("outreach.view")
 def broadcast_detail(request, pk):
     broadcast = _broadcast(request, pk)
-    script = broadcast.script or broadcasts.latest_script(broadcast.key_message)
-    rows = broadcasts.plan_and_plays(broadcast)
+    script = broadcasts.audio_of(broadcast)
+    # A district sees the plan and the plays of its own zones only.
+    rows = broadcasts.plan_and_plays(
+        broadcast, zones=broadcasts.in_area(request.user, broadcast.zones.order_by("path"))
+    )
     logs = visible_to(request.user, broadcast.logs.select_related("zone"))[:20]
     return render(
         request,
@@ -144,7 +154,7 @@ def broadcast_detail(request, pk):
             "logged": sum(r["logged"] for r in rows),
             "can_cancel": broadcast.state == Broadcast.State.SCHEDULED
             and broadcast.ends_on >= timezone.localdate()
-            and can(request.user, "outreach.broadcast"),
+            and broadcasts.may_change(request.user, broadcast),
             "can_log": can(request.user, "outreach.logs"),
         },
     )
@@ -154,6 +164,8 @@ def broadcast_detail(request, pk):
 @require_POST
 def broadcast_cancel(request, pk):
     broadcast = _broadcast(request, pk)
+    if not broadcasts.may_change(request.user, broadcast):
+        raise PermissionDenied
     try:
         broadcasts.cancel(request.user, broadcast)
     except ValidationError as error:
@@ -168,11 +180,7 @@ def timetable(request):
     """A station's programme of the day: what the loudspeaker system pulls, for people to read."""
     zones = list(broadcasts.zones_for(request.user).order_by("path"))
     zone = next((z for z in zones if z.code == request.GET.get("zone")), zones[0] if zones else None)
-    raw = request.GET.get("date", "")
-    try:
-        day = (parse_date(raw) if len(raw) <= 10 else None) or timezone.localdate()
-    except ValueError:
-        day = timezone.localdate()
+    day = _day(request.GET.get("date", ""))
     plays = broadcasts.timetable(zone, day) if zone else []
     return render(
         request,

@@ -38,8 +38,9 @@ def _requests_for(person):
 @requires("outreach.carriers")
 def request_list(request):
     rows = list(_requests_for(request.user)[:200])
+    own = request.user.organisation_id if _is_carrier(request.user) else None
     for r in rows:
-        r.totals = carriers.totals(r)
+        r.totals = carriers.totals(r, carrier_id=own)  # a carrier sees its own report only
     return render(
         request,
         "outreach/carrier_list.html",
@@ -105,7 +106,8 @@ def request_detail(request, pk, reach_form=None, failed_line=None):
         {
             "req": req,
             "lines": lines,
-            "totals": carriers.totals(req),
+            "totals": carriers.totals(req, carrier_id=person.organisation_id if _is_carrier(person) else None),
+            "can_email": req.state == CarrierRequest.State.SENT and can(person, "outreach.send"),
             "can_sign": req.state == CarrierRequest.State.DRAFT and can(person, "outreach.approve"),
             "can_cancel": req.state == CarrierRequest.State.DRAFT and can(person, "outreach.send"),
             "carrier_view": _is_carrier(person),
@@ -147,6 +149,19 @@ def _line(request, pk) -> CarrierLine:
     if _is_carrier(request.user) and line.carrier_id != request.user.organisation_id:
         raise Http404
     return line
+
+
+@requires("outreach.send")
+@require_POST
+def line_email(request, pk):
+    line = _line(request, pk)
+    try:
+        carriers.email_again(request.user, line)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The letter is queued to be emailed to %(carrier)s.") % {"carrier": line.carrier})
+    return redirect("outreach:carrier_request", line.request_id)
 
 
 @requires("outreach.carriers")

@@ -69,6 +69,9 @@ PAGES = {
                  "/outreach/broadcasts/timetable/?zone=899"],
     "truyenthanh.rachgia": ["/outreach/broadcast-logs/", "/outreach/broadcasts/timetable/", "{cycle}district/899/"],
     "vhtt.rachgia  ": ["/outreach/published/"],
+    "daumoi   ": ["/outreach/carriers/", "/outreach/carriers/new/", "/outreach/carriers/1/"],
+    "lanhdao   ": ["/outreach/carriers/2/"],
+    "nhamang": ["/outreach/carriers/", "/outreach/carriers/1/"],
 }
 
 

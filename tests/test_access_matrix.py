@@ -157,6 +157,7 @@ PAGES = {
     "outreach:carrier_request_cancel": OUT_WRITE,
     "outreach:carrier_letter": OUT_CARRIERS,
     "outreach:carrier_report": OUT_REACH,
+    "outreach:carrier_email": OUT_WRITE,
     "public:bulletin_list": PUBLIC,
     "public:bulletin_feed": PUBLIC,
     "public:bulletin": PUBLIC,
@@ -213,6 +214,7 @@ POST_ONLY = {
     "outreach:carrier_request_sign",
     "outreach:carrier_request_cancel",
     "outreach:carrier_report",
+    "outreach:carrier_email",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -435,6 +437,7 @@ def url_args(people):
                 "outreach:carrier_request_cancel": {"pk": signed.pk},
                 "outreach:carrier_letter": {"pk": line_of(person).pk, "fmt": "pdf"},
                 "outreach:carrier_report": {"pk": line_of(person).pk},
+                "outreach:carrier_email": {"pk": line_of(person).pk},
             }.get(name, {})
         if name.startswith("situation:") or name.startswith("public:"):
             return {

@@ -68,6 +68,14 @@ def api(client, people):
     return as_role
 
 
+def scheduled_since(person, message, codes, start, days=8, **kw):
+    """A broadcast scheduled at `start` (aware) from that day on, so plays since then are its."""
+    local = timezone.localtime(start).date()
+    options = {"priority": "normal", "starts_on": local, "ends_on": local + datetime.timedelta(days=days),
+               "times": "06:00, 17:00", "now": start} | kw  # fmt: skip
+    return broadcasts.schedule(person, message, OrgUnit.objects.filter(code__in=codes), **options)
+
+
 def schedule(person, message, codes, **kw):
     options = {"priority": "normal", "starts_on": TODAY, "ends_on": TODAY + datetime.timedelta(days=6),
                "times": "06:00, 17:00"} | kw  # fmt: skip
@@ -191,7 +199,7 @@ def log_row(zone, at, **extra):
 
 
 def test_the_loudspeaker_system_pushes_its_plays_once_each(api, people, message):
-    b = schedule(people[Role.FOCAL_POINT], message, [RACH_GIA])
+    b = scheduled_since(people[Role.FOCAL_POINT], message, [RACH_GIA], timezone.now() - datetime.timedelta(days=1))
     commune = commune_of(RACH_GIA)
     at = timezone.now() - datetime.timedelta(hours=2)
     rows = [
@@ -299,7 +307,7 @@ def test_the_timetable_api_gives_the_plays_with_their_audio(api, people, message
 
 def test_a_play_is_logged_from_the_page(login, people, message):
     client = login(people[Role.DISTRICT_BROADCAST])
-    b = schedule(people[Role.FOCAL_POINT], message, [RACH_GIA])
+    b = scheduled_since(people[Role.FOCAL_POINT], message, [RACH_GIA], timezone.now() - datetime.timedelta(days=1))
     when = timezone.localtime() - datetime.timedelta(hours=1)
     data = {"zone": unit(RACH_GIA).pk, "played_at": when.strftime("%Y-%m-%dT%H:%M"), "minutes": 3, "seconds": 5,
             "broadcast": b.pk, "title": ""}  # fmt: skip
@@ -338,8 +346,10 @@ def test_a_broadcast_is_scheduled_from_the_page_for_two_districts(login, people,
 
 # --- Into the weekly report ----------------------------------------------------------------------
 def test_plays_and_items_of_the_week_pre_fill_the_district_section(people, message, week):
-    b = schedule(people[Role.FOCAL_POINT], message, [RACH_GIA])
+    start = first_morning(week) - datetime.timedelta(hours=1)
+    b = scheduled_since(people[Role.FOCAL_POINT], message, [RACH_GIA], start)
     communes = list(OrgUnit.objects.filter(parent__code=RACH_GIA).order_by("code")[:2])
+    # Two communes relay the 06:00 slot (one item), the district's station plays a bulletin of its own.
     rows = [log_row(c.code, first_morning(week, i), seconds=120, broadcast=b.pk) for i, c in enumerate(communes)]
     rows += [log_row(RACH_GIA, first_morning(week, 5), seconds=95, title="Bản tin Covid-19")]
     rows += [log_row(RACH_GIA, first_morning(week) - datetime.timedelta(days=1))]  # before the period
@@ -350,10 +360,10 @@ def test_plays_and_items_of_the_week_pre_fill_the_district_section(people, messa
     ] + [{"unit": RACH_GIA, "title": "Trên Zalo", "channel": "social", "published_on": week.period_start.isoformat()}])
     centre = Submission.objects.get(cycle=week, org_unit__code=RACH_GIA, section__code="truyenthanh")
     got = {code: s.value for code, s in prefill.for_submission(centre).items()}
-    assert got["loudspeaker_items"] == 3
-    assert got["loudspeaker_minutes"] == 6  # 335 s
+    assert got["loudspeaker_items"] == 2
+    assert got["loudspeaker_minutes"] == 5  # on the air 06:00–06:03 and 06:05–06:06:35: 275 s
     assert got["communes"] == sorted(c.code for c in communes)
-    assert got["content"] == f"{message.title} (2 lượt); Bản tin Covid-19 (1 lượt)"
+    assert got["content"] == "; ".join(sorted([f"{message.title} (1 lượt)", "Bản tin Covid-19 (1 lượt)"]))
     culture = Submission.objects.get(cycle=week, org_unit__code=RACH_GIA, section__code="vhtt")
     assert {code: s.value for code, s in prefill.for_submission(culture).items()} == {"portal_items": 4}
     # A district with no record has no suggestion ("no record" is not "zero").
@@ -361,10 +371,29 @@ def test_plays_and_items_of_the_week_pre_fill_the_district_section(people, messa
     assert prefill.for_submission(other) == {}
 
 
+def test_the_minutes_on_the_air_never_exceed_the_period(people, message, week):
+    """Every station of a district playing the whole time: the minutes are the period's at most
+    (the report refuses more), not the stations' minutes added up."""
+    stations = [unit(RACH_GIA), *OrgUnit.objects.filter(parent__code=RACH_GIA, level="commune")]
+    start = first_morning(week) - datetime.timedelta(hours=6)  # 00:00 of the period's first day
+    hours = min(20, int((timezone.now() - start).total_seconds() // 3600))
+    rows = [
+        log_row(z.code, start + datetime.timedelta(hours=h), seconds=3600, title=f"Chương trình {h}")
+        for z in stations for h in range(hours)
+    ]  # fmt: skip
+    broadcasts.record_logs(people[Role.TELECOM_IT], rows)
+    sub = Submission.objects.get(cycle=week, org_unit__code=RACH_GIA, section__code="truyenthanh")
+    got = {code: s.value for code, s in prefill.for_submission(sub).items()}
+    assert got["loudspeaker_minutes"] == hours * 60
+    assert got["loudspeaker_items"] == hours * len(stations)  # unscheduled plays: one item each
+
+
 def test_the_district_sees_its_section_pre_filled_and_confirms_it(login, people, message, week):
-    b = schedule(people[Role.FOCAL_POINT], message, [RACH_GIA])
+    start = first_morning(week) - datetime.timedelta(hours=2)
+    b = scheduled_since(people[Role.FOCAL_POINT], message, [RACH_GIA], start, times="05:00, 05:30, 06:00, 06:30")
+    slots = [first_morning(week) + datetime.timedelta(minutes=m) for m in (-60, -30, 0, 30)]
     broadcasts.record_logs(people[Role.DISTRICT_BROADCAST], [
-        log_row(RACH_GIA, first_morning(week, i), seconds=300, broadcast=b.pk) for i in range(4)
+        log_row(RACH_GIA, at, seconds=300, broadcast=b.pk) for at in slots
     ])  # fmt: skip
     sub = Submission.objects.get(cycle=week, org_unit__code=RACH_GIA, section__code="truyenthanh")
     assert sub.state == "pending"
@@ -383,7 +412,7 @@ def test_the_district_sees_its_section_pre_filled_and_confirms_it(login, people,
     sub.refresh_from_db()
     assert sub.state == "submitted" and sub.values["loudspeaker_items"] == 4 and sub.values["loudspeaker_minutes"] == 20
     # Once submitted the value is the district's; the records are shown beside it for the reviewer.
-    broadcasts.record_logs(people[Role.DISTRICT_BROADCAST], [log_row(RACH_GIA, first_morning(week, 30))])
+    broadcasts.record_logs(people[Role.DISTRICT_BROADCAST], [log_row(RACH_GIA, first_morning(week, 45))])
     review = login(people[Role.FOCAL_POINT]).get(url).content.decode()
     assert "Theo số liệu ghi nhận" in review and "5 lượt phát" in review
 
@@ -402,7 +431,8 @@ def test_a_value_the_district_saved_is_not_replaced_by_the_records(login, people
 
 
 def test_the_plan_counts_the_slots_already_due_on_every_station(people, message):
-    b = schedule(people[Role.FOCAL_POINT], message, [RACH_GIA], times="00:00, 23:59")
+    midnight = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(0, 0)))
+    b = scheduled_since(people[Role.FOCAL_POINT], message, [RACH_GIA], midnight, times="00:00, 23:59")
     stations = 1 + OrgUnit.objects.filter(parent__code=RACH_GIA, is_active=True, level="commune").count()
     noon = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(12, 0)))
     row = broadcasts.plan_and_plays(b, now=noon)[0]
@@ -412,3 +442,63 @@ def test_the_plan_counts_the_slots_already_due_on_every_station(people, message)
     broadcasts.cancel(people[Role.FOCAL_POINT], b, now=noon)
     b.refresh_from_db()
     assert broadcasts.plan_and_plays(b, now=tomorrow_noon)[0]["planned"] == stations
+
+
+def test_a_district_cancels_only_its_own_broadcasts_and_sees_only_its_zones(login, people, message):
+    province = schedule(people[Role.FOCAL_POINT], message, [RACH_GIA, PHU_QUOC])
+    centre = people[Role.DISTRICT_BROADCAST]  # Rạch Giá
+    with pytest.raises(PermissionDenied):
+        broadcasts.cancel(centre, province)
+    client = login(centre)
+    assert client.post(reverse("outreach:broadcast_cancel", args=[province.pk])).status_code == 403
+    province.refresh_from_db()
+    assert province.state == "scheduled"
+    page = client.get(reverse("outreach:broadcast", args=[province.pk])).content.decode()
+    assert "Thành phố Rạch Giá" in page and "Thành phố Phú Quốc" not in page
+    assert "Hủy lịch phát" not in page
+    own = schedule(centre, message, [commune_of(RACH_GIA).code])
+    assert client.post(reverse("outreach:broadcast_cancel", args=[own.pk])).status_code == 302
+    assert Broadcast.objects.get(pk=own.pk).state == "cancelled"
+
+
+@pytest.mark.parametrize("value", [[1], {"id": 1}, 1.0, True, "1"])
+def test_a_broadcast_that_is_not_a_number_is_refused_not_a_500(api, value):
+    row = log_row(RACH_GIA, timezone.now() - datetime.timedelta(minutes=5), broadcast=value)
+    response = api(Role.DISTRICT_BROADCAST)("POST", "/outreach/broadcast-logs", {"rows": [row]})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "broadcast"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2021-02-30", "x" * 300])
+def test_pages_with_any_date_answer_not_a_500(login, people, day):
+    client = login(people[Role.DISTRICT_BROADCAST])
+    assert client.get(reverse("outreach:timetable") + f"?date={day}").status_code == 200
+    assert client.get(reverse("outreach:logs") + f"?week={day}").status_code == 200
+    culture = login(people[Role.DISTRICT_CULTURE])
+    assert culture.get(reverse("outreach:publications") + f"?week={day}").status_code == 200
+
+
+def test_a_play_outside_the_broadcasts_days_or_before_it_was_scheduled_is_refused(api, people, message):
+    b = schedule(people[Role.FOCAL_POINT], message, [RACH_GIA])  # scheduled now, from today
+    push = api(Role.DISTRICT_BROADCAST)
+    for at in (timezone.now() - datetime.timedelta(hours=1), timezone.now() - datetime.timedelta(days=2)):
+        response = push("POST", "/outreach/broadcast-logs", {"rows": [log_row(RACH_GIA, at, broadcast=b.pk)]})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "broadcast"
+    ok = push("POST", "/outreach/broadcast-logs", {"rows": [log_row(RACH_GIA, timezone.now(), broadcast=b.pk)]})
+    assert ok.status_code == 200
+
+
+def test_an_edited_or_retired_message_goes_off_the_air_with_its_approved_text_kept(api, people, message):
+    from outreach import actions
+
+    b = schedule(people[Role.FOCAL_POINT], message, [RACH_GIA])
+    approved = message.loudspeaker_text
+    assert b.text == approved
+    call = api(Role.DISTRICT_BROADCAST)
+    plays = call("GET", f"/outreach/timetable?zone={RACH_GIA}").json()["plays"]
+    assert plays and plays[0]["script"] == approved
+    message.loudspeaker_text = "VĂN BẢN CHƯA DUYỆT"
+    actions.save(people[Role.FOCAL_POINT], message)  # an edit takes it back to draft
+    assert call("GET", f"/outreach/timetable?zone={RACH_GIA}").json()["plays"] == []
+    assert broadcasts.timetable(unit(RACH_GIA), TODAY) == []
+    b.refresh_from_db()
+    assert b.text == approved

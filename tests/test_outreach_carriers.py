@@ -223,3 +223,51 @@ def test_the_request_is_written_signed_and_reported_from_the_pages(people, messa
     other = request.lines.exclude(pk=line.pk).first()
     assert carrier.post(reverse("outreach:carrier_report", args=[other.pk]), {}).status_code == 404
     assert carrier.get(reverse("outreach:carrier_letter", args=[other.pk, "pdf"])).status_code == 404
+
+
+def test_a_carrier_sees_only_its_own_reach_in_the_list(people, message, login):
+    request = carriers.sign(people[Role.LEADER], draft(people, message))
+    carriers.report(people[Role.TELECOM_IT], request.lines.get(carrier__short_name="Viettel"), reached=654_321,
+                    sent_at=timezone.now())  # fmt: skip
+    mine = login(people[Role.CARRIER]).get(reverse("outreach:carrier_requests")).content.decode()
+    assert "654.321" not in mine and "0/1" in mine
+    staff = login(people[Role.FOCAL_POINT]).get(reverse("outreach:carrier_requests")).content.decode()
+    assert "654.321" in staff and "1/3" in staff
+
+
+def test_a_retired_message_or_a_window_already_begun_is_not_signed(people, message):
+    from outreach import actions
+
+    request = draft(people, message)
+    actions.retire(people[Role.FOCAL_POINT], message)
+    with pytest.raises(ValidationError):
+        carriers.sign(people[Role.LEADER], request)
+    request.refresh_from_db()
+    assert request.state == "draft" and all(not line.number for line in request.lines.all())
+    fresh = KeyMessage.objects.get(title="Báo tin sai sự thật về dịch bệnh")
+    late = draft(people, fresh)
+    with pytest.raises(ValidationError):
+        carriers.sign(people[Role.LEADER], late, now=late.window_start + datetime.timedelta(minutes=30))
+
+
+def test_a_letter_that_fails_to_render_is_sent_later(people, message, monkeypatch, django_capture_on_commit_callbacks):
+    Organisation.objects.filter(short_name="VNPT").update(email="vnptkg@vnpt.example")
+    request = carriers.sign(people[Role.LEADER], draft(people, message))
+    line = request.lines.get(carrier__short_name="VNPT")
+
+    def broken(*args):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(carriers, "letter_file", broken)
+    with pytest.raises(RuntimeError):
+        tasks.email_carrier_letter.call(line.pk)
+    line.refresh_from_db()
+    assert line.emailed_at is None and mail.outbox == []  # the claim is freed
+    monkeypatch.undo()
+    assert tasks.email_carrier_letter.call(line.pk) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        carriers.email_again(people[Role.FOCAL_POINT], line)
+    line.refresh_from_db()
+    assert line.emailed_at is None  # queued again
+    with pytest.raises(PermissionDenied):
+        carriers.email_again(people[Role.CARRIER], line)
