@@ -141,8 +141,11 @@ logout = public(LogoutView.as_view())
 
 
 def home(request):
+    """The public portal's home page for visitors; the staff's home page once logged in."""
     if not request.user.is_authenticated:
-        return login(request)
+        from portal.views import home as portal_home
+
+        return portal_home(request)
     return _home(request)
 
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from portal.cache import cached_page
+
 from . import views
 
 app_name = "misinfo"
@@ -32,8 +34,9 @@ urlpatterns = [
 
 # The citizens' pages live at the site's root, outside the staff area: the report form
 # (/bao-tin-gia/) and the published verdicts (/su-that/).
+# The verdicts are the portal's most read pages when a rumour spreads: served from its cache.
 public_urlpatterns = [
     path("bao-tin-gia/", views.report, name="report"),
-    path("su-that/", views.verdict_list, name="verdict_list"),
-    path("su-that/<int:pk>/", views.verdict_detail, name="verdict"),
+    path("su-that/", cached_page(views.verdict_list), name="verdict_list"),
+    path("su-that/<int:pk>/", cached_page(views.verdict_detail), name="verdict"),
 ]

@@ -95,8 +95,11 @@ def main():
                     continue
                 anon = browser.new_page(viewport={"width": width, "height": 800})
                 anon.goto(f"{base}/")
+                anon.screenshot(path=str(OUT / f"{tag}-{lang}-home.png"), full_page=True)
+                anon.goto(f"{base}/login/")
                 anon.screenshot(path=str(OUT / f"{tag}-{lang}-login.png"), full_page=True)
-                for public_path in ("/bao-tin-gia/", "/su-that/", "/ban-tin/"):
+                for public_path in ("/bao-tin-gia/", "/su-that/", "/ban-tin/", "/tinh-hinh/", "/duong-day-nong/",
+                                    "/thong-diep/", "/gioi-thieu/", "/su-that/1/"):
                     anon.goto(f"{base}{public_path}")
                     name = f"{tag}-{lang}-public{public_path.rstrip('/').replace('/', '_')}.png"
                     anon.screenshot(path=str(OUT / name), full_page=True)

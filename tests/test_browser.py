@@ -65,7 +65,7 @@ def _shot(page, name):
 
 
 def _login(page, server, username):
-    page.goto(f"{server}/")
+    page.goto(f"{server}/login/")
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
@@ -74,7 +74,8 @@ def _login(page, server, username):
 
 def test_login_page_then_home_page(server, browser):
     page, problems = _page(browser)
-    page.goto(f"{server}/")
+    page.goto(f"{server}/")  # the public portal: the staff's way in is at its foot
+    page.get_by_role("link", name="Đăng nhập cán bộ").click()
     assert page.locator("html").get_attribute("lang") == "vi"
     assert page.get_by_role("heading", name="Đăng nhập vào Tin Cậy").is_visible()
     _shot(page, "login")
@@ -101,7 +102,7 @@ def test_district_person_searches_org_units_with_htmx(server, browser):
 
 def test_leader_sees_audit_log_and_wrong_password_message(server, browser):
     page, problems = _page(browser)
-    page.goto(f"{server}/")
+    page.goto(f"{server}/login/")
     page.get_by_label("Tên đăng nhập").fill("lanhdao")
     page.get_by_label("Mật khẩu").fill("sai-mat-khau")
     page.get_by_role("button", name="Đăng nhập").click()
@@ -136,8 +137,11 @@ def _axe_problems(page):
 @pytest.mark.parametrize("width", [1280, 390])
 def test_pages_have_no_serious_accessibility_problems(server, browser, width):
     page, problems = _page(browser, width=width)
-    page.goto(f"{server}/")
-    found = {"/ (login)": _axe_problems(page)}
+    page.goto(f"{server}/login/")
+    found = {"/login/": _axe_problems(page)}
+    for path in ("/", "/tinh-hinh/", "/duong-day-nong/", "/thong-diep/", "/gioi-thieu/"):
+        page.goto(f"{server}{path}")
+        found[path] = _axe_problems(page)
     _login(page, server, "quantri")
     for path in (
         "/",
@@ -582,4 +586,42 @@ def test_the_loudspeaker_audio_is_scheduled_for_two_districts_and_fills_their_we
         page.get_by_role("button", name="Gửi Sở").click()
         page.wait_for_load_state("networkidle")
     assert page.get_by_text("Đã gửi phần báo cáo về Sở.").is_visible()
+    assert problems == [], problems
+
+
+def test_a_citizen_on_a_phone_finds_a_verdict_without_accents_and_reports_with_a_picture(server, browser, tmp_path):
+    """The portal on a 390-pixel phone: the home page, a verdict found by typing without accents,
+    a report with a screenshot attached, the confirmation; no script error, no serious axe problem."""
+    page, problems = _page(browser, width=390, height=844)
+    page.goto(f"{server}/")
+    assert page.get_by_role("heading", name="Covid-19: thông tin chính thức của tỉnh").is_visible()
+    found = {"/": _axe_problems(page)}
+    _shot(page, "portal-home-phone")
+    page.get_by_role("link", name="Tất cả kết luận, có tìm kiếm").click()
+    page.get_by_label("Tìm kiếm (có dấu hoặc không dấu)").fill("dau gio xanh")
+    page.get_by_role("button", name="Tìm kiếm", exact=True).click()
+    statement = "Hít dầu gió xanh 4 lần mỗi ngày, sau 10 ngày sẽ khỏi Covid-19."
+    result = page.get_by_role("link", name=statement)
+    assert result.is_visible()
+    _shot(page, "portal-verdict-search-phone")
+    result.click()
+    assert page.get_by_role("heading", name=statement).is_visible()
+    assert page.locator('script[type="application/ld+json"]').count() == 1
+    found["verdict"] = _axe_problems(page)
+    # A report with a screenshot of what was seen.
+    from PIL import Image
+
+    shot = tmp_path / "tin-nhan-zalo.png"
+    Image.new("RGB", (360, 640), (240, 240, 240)).save(shot)
+    page.get_by_role("link", name="Phản ánh thông tin sai sự thật").first.click()
+    page.get_by_label("Bạn đã thấy hoặc nghe thông tin gì?").fill(
+        "Tin nhắn Zalo nói tối nay phong tỏa toàn bộ thành phố Rạch Giá, mọi người đi mua gạo ngay."
+    )
+    page.locator("input[type=file]").set_input_files(str(shot))
+    found["report"] = _axe_problems(page)
+    page.get_by_role("button", name="Gửi phản ánh").click()
+    assert page.get_by_role("heading", name="Cảm ơn bạn: phản ánh đã được tiếp nhận").is_visible()
+    _shot(page, "portal-report-thanks-phone")
+    found = {path: issues for path, issues in found.items() if issues}
+    assert not found, found
     assert problems == [], problems

@@ -22,12 +22,14 @@ def code_for(device, offset=0):
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset):06d}"
 
 
-def test_root_shows_the_vietnamese_login_page(client):
-    response = client.get("/")
+def test_the_login_page_is_vietnamese_and_the_root_is_the_public_portal(client):
+    response = client.get(reverse("core:login"))
     assert response.status_code == 200
     body = response.content.decode()
     assert '<html lang="vi">' in body
     assert "Đăng nhập" in body and "Mật khẩu" in body
+    root = client.get("/").content.decode()  # visitors land on the public portal, with the staff's way in
+    assert 'name="password"' not in root and reverse("core:login") in root
 
 
 def test_vietnamese_even_for_an_english_browser(client):
@@ -37,7 +39,7 @@ def test_vietnamese_even_for_an_english_browser(client):
 
 def test_english_is_available(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    body = client.get("/").content.decode()
+    body = client.get(reverse("core:login")).content.decode()
     assert '<html lang="en">' in body and "Log in to Tin Cậy" in body
 
 
@@ -46,7 +48,8 @@ def test_login_and_logout(client, inspector):
     assert response.status_code == 302 and response["Location"] == reverse("core:home")
     assert "Trịnh Tú Long" in client.get("/").content.decode()
     client.post(reverse("core:logout"))
-    assert b'name="password"' in client.get("/").content
+    assert b'name="password"' not in client.get("/").content  # the public portal again
+    assert b'name="password"' in client.get(reverse("core:login")).content
 
 
 def test_wrong_password_message_is_vietnamese(client, inspector):

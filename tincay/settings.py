@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
     "listening",
     "situation",
     "outreach",
+    "portal",
     "api",
 ]
 
@@ -361,6 +363,9 @@ OUTREACH_GATEWAYS = {
         "parts_per_second": env_int("OUTREACH_SMPP_PARTS_PER_SECOND", 100),
     }
 }
+# The public portal: how long a rendered page is served from the cache at most (it is replaced at
+# once when a verdict, a bulletin, a key message or a hotline changes); 0 turns the cache off.
+PORTAL_PAGE_SECONDS = env_int("PORTAL_PAGE_SECONDS", 300)
 # Requests to the carriers: the division in the letters' symbol ("Số: 12/STTTT-BCVT").
 OUTREACH_CARRIER_DIVISION = env_str("OUTREACH_CARRIER_DIVISION", "BCVT")
 # Delivery of an issued bulletin: tries per recipient before it shows as failed (resend by hand).

@@ -19,5 +19,6 @@ urlpatterns = [
     path("situation/", include("situation.urls")),
     path("outreach/", include("outreach.urls")),
     path("", include((misinfo_public + situation_public, "public"))),
+    path("", include("portal.urls")),
     path("", include("core.urls")),
 ]

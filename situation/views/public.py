@@ -203,37 +203,40 @@ def public_list(request):
     return response
 
 
+def latest_issued() -> Bulletin | None:
+    """The last bulletin issued (the portal's "situation today")."""
+    return _issued().order_by("-date", "-issued_at").first()
+
+
+def bulletin_context(bulletin: Bulletin) -> dict:
+    """What a public page shows of an issued bulletin, from its frozen facts."""
+    facts = bulletin.facts or {}
+    return {
+        "bulletin": bulletin,
+        "title": _title(bulletin),
+        "facts": facts,
+        "paragraphs": [line.strip() for line in bulletin.summary.splitlines() if line.strip()],
+        "new_cases": _new_cases(facts),
+        "headline": _headline(facts),
+        "table": _district_table(facts),
+        "chart": _chart(facts),
+        "trend": _trend_rows(facts),
+        "verdicts": [{**v, "url": _local_path(v.get("url"))} for v in facts.get("verdicts") or []],
+        "messages_of_day": [
+            line.strip().lstrip("-•").strip() for line in bulletin.messages.splitlines() if line.strip()
+        ],
+        "hotlines": [{**h, "digits": re.sub(r"[^\d+]", "", h.get("phone", ""))} for h in facts.get("hotlines") or []],
+        "pdf_size": _size(bulletin.pdf),
+        "docx_size": _size(bulletin.docx),
+        "previous": _issued().filter(date__lt=bulletin.date).order_by("-date").values_list("date", flat=True)[:1],
+        "next": _issued().filter(date__gt=bulletin.date).order_by("date").values_list("date", flat=True)[:1],
+    }
+
+
 @public
 @_revalidated
 def public_detail(request, day):
-    bulletin = _bulletin(request, day)
-    facts = bulletin.facts or {}
-    return render(
-        request,
-        "situation/public_detail.html",
-        {
-            "bulletin": bulletin,
-            "title": _title(bulletin),
-            "facts": facts,
-            "paragraphs": [line.strip() for line in bulletin.summary.splitlines() if line.strip()],
-            "new_cases": _new_cases(facts),
-            "headline": _headline(facts),
-            "table": _district_table(facts),
-            "chart": _chart(facts),
-            "trend": _trend_rows(facts),
-            "verdicts": [{**v, "url": _local_path(v.get("url"))} for v in facts.get("verdicts") or []],
-            "messages_of_day": [
-                line.strip().lstrip("-•").strip() for line in bulletin.messages.splitlines() if line.strip()
-            ],
-            "hotlines": [
-                {**h, "digits": re.sub(r"[^\d+]", "", h.get("phone", ""))} for h in facts.get("hotlines") or []
-            ],
-            "pdf_size": _size(bulletin.pdf),
-            "docx_size": _size(bulletin.docx),
-            "previous": _issued().filter(date__lt=bulletin.date).order_by("-date").values_list("date", flat=True)[:1],
-            "next": _issued().filter(date__gt=bulletin.date).order_by("date").values_list("date", flat=True)[:1],
-        },
-    )
+    return render(request, "situation/public_detail.html", bulletin_context(_bulletin(request, day)))
 
 
 def _new_cases(facts: dict) -> dict | None:

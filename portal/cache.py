@@ -1,0 +1,90 @@
+"""The portal's page cache: one version for the whole public site, changed whenever something a
+citizen sees changes (a verdict published, a bulletin issued, a key message approved or retired,
+the directory's hotlines), so a page is rendered once per version and language and then served
+from the cache — the outbreak's traffic costs a cache read per request, not a render.
+
+`cached_page` wraps a public view: GET/HEAD only, the rendered 200 kept under
+(version, language, host and path with its query), at most `PORTAL_PAGE_SECONDS` (pages that show "today"
+follow the clock at that pace), with an ETag (a hash of the bytes) and Last-Modified (when the
+version changed); a request whose If-None-Match matches gets 304 without a body. Responses carry
+`Cache-Control: public, max-age=…` so a browser (and a proxy keyed like us) may keep them too.
+Nothing personal may be on these pages: they are the same for every visitor.
+"""
+
+import hashlib
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
+
+VERSION_KEY = "portal:version"
+MAX_PATH = 300  # longer paths (long search strings) are rendered, not cached
+
+
+def version() -> str:
+    """The current version: when the public content last changed (nanoseconds, as text)."""
+    current = cache.get(VERSION_KEY)
+    if current is None:
+        cache.add(VERSION_KEY, str(time.time_ns()), None)
+        current = cache.get(VERSION_KEY) or "0"
+    return current
+
+
+def bump(*args, **kwargs) -> None:
+    """Something citizens see changed: every cached page is stale (a signal receiver)."""
+    cache.set(VERSION_KEY, str(time.time_ns()), None)
+
+
+def _etag(content: bytes) -> str:
+    return quote_etag(hashlib.blake2b(content, digest_size=12).hexdigest())
+
+
+def _not_modified(request, etag: str) -> bool:
+    wanted = request.headers.get("If-None-Match", "")
+    return bool(wanted) and (wanted.strip() == "*" or etag in [t.strip() for t in wanted.split(",")])
+
+
+def cached_page(view):
+    seconds = settings.PORTAL_PAGE_SECONDS
+
+    @wraps(view)
+    def inner(request, *args, **kwargs):
+        path = request.get_full_path()
+        if request.method not in ("GET", "HEAD") or len(path) > MAX_PATH or seconds <= 0:
+            return view(request, *args, **kwargs)
+        current = version()
+        # The host too: absolute links (feeds, ClaimReview) are built from it.
+        where = f"{request.get_host()}{path}".encode()
+        key = f"portal:page:{current}:{get_language()}:{hashlib.blake2b(where).hexdigest()}"
+        stored = cache.get(key)
+        if stored is None:
+            response = view(request, *args, **kwargs)
+            if getattr(response, "is_rendered", True) is False:
+                response.render()  # a TemplateResponse (the sitemap)
+            if response.status_code != 200 or response.streaming or response.cookies:
+                return response
+            content = response.content
+            stored = {
+                "content": content,
+                "type": response["Content-Type"],
+                "etag": _etag(content),
+                "modified": int(current) / 1e9 if current.isdigit() else time.time(),
+                "headers": {k: v for k, v in response.items() if k in ("Link", "Content-Language")},
+            }
+            cache.set(key, stored, seconds)
+        if _not_modified(request, stored["etag"]):
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(stored["content"], content_type=stored["type"])
+            for name, value in stored["headers"].items():
+                response[name] = value
+        response["ETag"] = stored["etag"]
+        response["Last-Modified"] = http_date(stored["modified"])
+        response["Cache-Control"] = f"public, max-age={min(seconds, 60)}"
+        return response
+
+    return inner

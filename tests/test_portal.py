@@ -1,0 +1,150 @@
+"""The public portal: what citizens see without logging in, served from a page cache that a
+published verdict, an issued bulletin, a key message or a hotline change renews at once; ETags
+and 304s; nothing personal on any page; the feeds and the sitemap."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import Contact
+from core.roles import Role
+from misinfo.models import Case, Tip
+from outreach.models import KeyMessage
+from portal import cache as portal_cache
+from situation.models import Bulletin
+
+PAGES = ["/", "/tinh-hinh/", "/duong-day-nong/", "/thong-diep/", "/gioi-thieu/", "/su-that/", "/ban-tin/"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_each_public_page_opens_for_anyone_with_no_cookie_and_no_token(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<html lang="vi">' in body and "csrfmiddlewaretoken" not in body
+    assert not response.cookies  # nothing to store: the same page for everyone
+    assert reverse("core:login") in body  # the staff's way in, at the foot
+
+
+def test_the_home_page_shows_the_situation_the_verdicts_and_the_messages(client):
+    body = client.get("/").content.decode()
+    bulletin = Bulletin.objects.filter(state="issued").order_by("-date").first()
+    assert f"bản tin nhanh số {bulletin.number_text.removeprefix('Số: ')}" in body and "ca mắc mới trong ngày" in body
+    latest = Case.objects.filter(published_at__isnull=False).order_by("-published_at").first()
+    assert latest.claim.statement in body
+    five_k = KeyMessage.objects.get(title="Thông điệp 5K")
+    assert five_k.web_text in body
+    assert response_has_cache_headers(client.get("/"))
+
+
+def response_has_cache_headers(response) -> bool:
+    return response.has_header("ETag") and response["Cache-Control"].startswith("public")
+
+
+def test_a_page_is_served_from_the_cache_until_something_changes(client, django_assert_max_num_queries):
+    client.get("/su-that/")
+    with django_assert_max_num_queries(2):  # the cache: no query for the page itself
+        again = client.get("/su-that/")
+    assert again.status_code == 200
+    etag = again["ETag"]
+    assert client.get("/su-that/", headers={"If-None-Match": etag}).status_code == 304
+    # A verdict is published: the version moves on, the page is rendered anew and shows it.
+    case = Case.objects.filter(published_at__isnull=False).order_by("published_at").first()
+    case.claim.statement = "Uống nước chanh nóng chữa khỏi Covid-19 (bản cập nhật)"
+    case.claim.save()
+    case.published_at = timezone.now()
+    case.save()
+    fresh = client.get("/su-that/", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh["ETag"] != etag
+    assert "bản cập nhật" in fresh.content.decode()
+
+
+def test_each_language_has_its_own_cached_page(client):
+    assert '<html lang="vi">' in client.get("/thong-diep/").content.decode()
+    response = client.get(reverse("portal:language", args=["en"]) + "?next=/thong-diep/")
+    assert response.status_code == 302 and response["Location"] == "/thong-diep/"
+    assert '<html lang="en">' in client.get("/thong-diep/").content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_the_language_switch_never_leaves_the_site(client, target):
+    response = client.get(reverse("portal:language", args=["en"]), {"next": target})
+    assert response["Location"] == "/"
+    assert client.get(reverse("portal:language", args=["xx"])).status_code == 302  # an unknown code: ignored
+
+
+def test_hotlines_lists_public_contacts_only(client):
+    from core.models import OrgUnit
+
+    hidden = Contact.objects.create(kind=Contact.Kind.HOTLINE, title="Số nội bộ ban chỉ đạo", phone="0297 111 222",
+                                    is_public=False, org_unit=OrgUnit.objects.get(code="91"))  # fmt: skip
+    body = client.get("/duong-day-nong/").content.decode()
+    assert "0927.681.168" in body
+    assert hidden.title not in body
+    for recipient in Contact.objects.filter(kind=Contact.Kind.RECIPIENT):
+        assert recipient.email not in body  # the press list is not published here
+
+
+def test_key_messages_are_the_approved_ones_valid_today(client):
+    body = client.get("/thong-diep/").content.decode()
+    for message in KeyMessage.objects.exclude(web_text=""):
+        shown = message.web_text in body
+        assert shown == message.is_usable, message.title
+
+
+def test_nothing_personal_is_on_any_public_page(client, people):
+    """Who reported a tip, and the staff's names, are never on the portal."""
+    pages = "".join(client.get(path).content.decode() for path in PAGES)
+    for tip in Tip.objects.exclude(reporter_name_sealed="")[:20]:
+        assert tip.reporter_name not in pages
+    for role in (Role.INSPECTOR, Role.FOCAL_POINT, Role.HEALTH_DATA, Role.ADMIN):
+        assert people[role].full_name not in pages
+
+
+def test_the_situation_page_without_any_bulletin_says_so(client):
+    Bulletin.objects.filter(state="issued").update(state="draft")
+    portal_cache.bump()
+    body = client.get("/tinh-hinh/").content.decode()
+    assert "Chưa có bản tin nào được ban hành." in body
+
+
+def test_the_verdict_feed_and_the_sitemap(client):
+    feed = client.get(reverse("portal:verdict_feed"))
+    assert feed.status_code == 200 and feed["Content-Type"].startswith("application/atom+xml")
+    entries = ET.fromstring(feed.content).findall("{http://www.w3.org/2005/Atom}entry")  # noqa: S314 (ours)
+    published = Case.objects.filter(published_at__isnull=False)
+    assert len(entries) == min(published.count(), 30)
+    sitemap = client.get(reverse("portal:sitemap"))
+    assert sitemap.status_code == 200
+    tree = ET.fromstring(sitemap.content)  # noqa: S314 (our own response)
+    urls = [u.text for u in tree.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert any(u.endswith("/tinh-hinh/") for u in urls)
+    assert all(any(u.endswith(reverse("public:verdict", args=[c.pk])) for u in urls) for c in published)
+
+
+def test_a_logged_in_person_still_gets_their_own_home_at_the_root(login, people):
+    body = login(people[Role.INSPECTOR]).get("/").content.decode()
+    assert "Xin chào" in body
+
+
+@pytest.mark.parametrize("path", ["/", "/tinh-hinh/", "/su-that/"])
+def test_a_page_with_everything_it_loads_weighs_under_200_kb(client, path):
+    """The page and every file it asks for (uncompressed: the wire is smaller), with no script,
+    font or tracker from elsewhere: a slow 3G phone in the province gets it in seconds."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    body = client.get(path).content.decode()
+    assert "<script src" not in body and "fonts.googleapis" not in body
+    assets = set(re.findall(r'(?:href|src)="(/static/[^"]+)"', body))
+    assert all(not a.startswith("http") for a in re.findall(r'(?:src)="([^"]+)"', body) if not a.startswith("data:"))
+    total = len(body.encode())
+    for asset in assets:
+        found = finders.find(asset.removeprefix("/static/"))
+        assert found, asset
+        with open(found, "rb") as f:
+            total += len(f.read())
+    assert total < 200_000, total
