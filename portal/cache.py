@@ -23,6 +23,9 @@ from django.utils.translation import get_language
 
 VERSION_KEY = "portal:version"
 MAX_PATH = 300  # longer paths (long search strings) are rendered, not cached
+# This process's start: after an upgrade (new templates, new translations) no page of the old code
+# is served from a shared cache. Each worker renders a page once more; the bytes, so the ETags, agree.
+BOOT = f"{time.time_ns():x}"
 
 
 def version() -> str:
@@ -59,7 +62,7 @@ def cached_page(view):
         current = version()
         # The host too: absolute links (feeds, ClaimReview) are built from it.
         where = f"{request.get_host()}{path}".encode()
-        key = f"portal:page:{current}:{get_language()}:{hashlib.blake2b(where).hexdigest()}"
+        key = f"portal:page:{BOOT}:{current}:{get_language()}:{hashlib.blake2b(where).hexdigest()}"
         stored = cache.get(key)
         if stored is None:
             response = view(request, *args, **kwargs)

@@ -148,3 +148,59 @@ def test_a_page_with_everything_it_loads_weighs_under_200_kb(client, path):
         with open(found, "rb") as f:
             total += len(f.read())
     assert total < 200_000, total
+
+
+def _claim_review_problems(data: dict, url: str) -> list[str]:
+    """What schema.org and the fact-check rich result ask of a ClaimReview (required and
+    recommended properties, types, a rating within its scale)."""
+    import datetime
+
+    problems = []
+    if data.get("@context") != "https://schema.org" or data.get("@type") != "ClaimReview":
+        problems.append("@context/@type")
+    if not isinstance(data.get("claimReviewed"), str) or not data["claimReviewed"].strip():
+        problems.append("claimReviewed")
+    if data.get("url") != url:
+        problems.append("url")
+    try:
+        datetime.date.fromisoformat(data.get("datePublished", ""))
+    except ValueError:
+        problems.append("datePublished")
+    author = data.get("author") or {}
+    if author.get("@type") not in ("Organization", "Person") or not author.get("name"):
+        problems.append("author")
+    rating = data.get("reviewRating") or {}
+    if rating.get("@type") != "Rating" or not rating.get("alternateName"):
+        problems.append("reviewRating")
+    elif not rating.get("worstRating", 1) <= rating.get("ratingValue", 0) <= rating.get("bestRating", 5):
+        problems.append("reviewRating.ratingValue")
+    item = data.get("itemReviewed") or {}
+    if item.get("@type") != "Claim":
+        problems.append("itemReviewed")
+    for appearance in item.get("appearance", []):
+        if not str(appearance.get("url", "")).startswith(("http://", "https://")):
+            problems.append("itemReviewed.appearance")
+    return problems
+
+
+def test_every_published_verdict_page_is_a_valid_claim_review(client):
+    import json
+    import re
+
+    for case in Case.objects.filter(published_at__isnull=False):
+        path = reverse("public:verdict", args=[case.pk])
+        body = client.get(path).content.decode()
+        found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
+        assert len(found) == 1, path
+        data = json.loads(found[0])
+        assert _claim_review_problems(data, f"http://testserver{path}") == [], path
+        assert data["claimReviewed"] == case.claim.statement
+
+
+def test_a_claims_wording_changed_after_its_verdict_shows_at_once(client):
+    case = Case.objects.filter(published_at__isnull=False).first()
+    path = reverse("public:verdict", args=[case.pk])
+    client.get(path)
+    case.claim.statement = "Câu chữ đã được Thanh tra chỉnh lại cho chính xác."
+    case.claim.save()
+    assert "Câu chữ đã được Thanh tra chỉnh lại" in client.get(path).content.decode()
