@@ -18,7 +18,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django.utils.translation import get_language
 
 VERSION_KEY = "portal:version"
@@ -46,9 +46,13 @@ def _etag(content: bytes) -> str:
     return quote_etag(hashlib.blake2b(content, digest_size=12).hexdigest())
 
 
-def _not_modified(request, etag: str) -> bool:
-    wanted = request.headers.get("If-None-Match", "")
-    return bool(wanted) and (wanted.strip() == "*" or etag in [t.strip() for t in wanted.split(",")])
+def _not_modified(request, etag: str, modified: float) -> bool:
+    """RFC 9110: If-None-Match decides when sent; else If-Modified-Since (to the second)."""
+    wanted = request.headers.get("If-None-Match")
+    if wanted is not None:
+        return wanted.strip() == "*" or etag in [t.strip() for t in wanted.split(",")]
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and int(modified) <= since
 
 
 def cached_page(view):
@@ -79,7 +83,7 @@ def cached_page(view):
                 "headers": {k: v for k, v in response.items() if k in ("Link", "Content-Language")},
             }
             cache.set(key, stored, seconds)
-        if _not_modified(request, stored["etag"]):
+        if _not_modified(request, stored["etag"], stored["modified"]):
             response = HttpResponseNotModified()
         else:
             response = HttpResponse(stored["content"], content_type=stored["type"])

@@ -94,7 +94,7 @@ def main():
                 if tag == "phone" and lang == "en":
                     continue
                 anon = browser.new_page(viewport={"width": width, "height": 800})
-                anon.goto(f"{base}/")
+                anon.goto(f"{base}/ngon-ngu/{lang}/?next=/")  # the portal's language link
                 anon.screenshot(path=str(OUT / f"{tag}-{lang}-home.png"), full_page=True)
                 anon.goto(f"{base}/login/")
                 anon.screenshot(path=str(OUT / f"{tag}-{lang}-login.png"), full_page=True)

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from portal.cache import cached_page
+
 from . import views
 
 app_name = "situation"
@@ -25,9 +27,9 @@ urlpatterns = [
 
 # The public archive, outside the staff area (namespace "public", see tincay/urls.py).
 public_urlpatterns = [
-    path("ban-tin/", views.public_list, name="bulletin_list"),
+    path("ban-tin/", cached_page(views.public_list), name="bulletin_list"),
     path("ban-tin/feed.atom", views.BulletinFeed(), name="bulletin_feed"),
-    path("ban-tin/<str:day>/", views.public_detail, name="bulletin"),
+    path("ban-tin/<str:day>/", cached_page(views.public_detail), name="bulletin"),
     path("ban-tin/<str:day>/ban-tin.<str:fmt>", views.public_file, name="bulletin_file"),
     path("so-lieu/<str:day>.<str:fmt>", views.public_figures, name="figures"),
 ]

@@ -21,7 +21,6 @@ import io
 import json
 import logging
 import re
-from functools import wraps
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -31,20 +30,16 @@ from django.db.models import Count, Max
 from django.db.models.fields.json import KeyTransform
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
-from django.template.loader import get_template
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.formats import number_format
 from django.utils.html import linebreaks
 from django.utils.http import http_date
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition
 
 from core.access import public
-from core.directory import public_hotlines
 
 from ..compose import n
 from ..models import Bulletin
@@ -61,7 +56,6 @@ FILES = {
     "pdf": ("pdf", "pdf_sha256", "application/pdf"),
     "docx": ("docx", "docx_sha256", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
 }
-TEMPLATES = ("base.html", "situation/public_list.html", "situation/public_detail.html")
 
 
 def _issued():
@@ -99,62 +93,6 @@ def _latest() -> tuple[datetime.datetime | None, int]:
 
 
 @functools.cache
-def _markup_version() -> str:
-    """A new release (templates, style sheet) makes new ETags, so no one keeps yesterday's markup."""
-    sources = [get_template(name).template.source for name in TEMPLATES]
-    return hashlib.sha256("\n".join([*sources, static("css/app.css")]).encode()).hexdigest()[:12]
-
-
-def _signed_in(request) -> bool:
-    user = getattr(request, "user", None)
-    return user is not None and user.is_authenticated
-
-
-def _conditional(request, day) -> bool:
-    """Whether the page may answer 304: not for a signed-in person, nor for a day without a page."""
-    if _signed_in(request):
-        return False
-    if day is not None:
-        try:
-            _bulletin(request, day)
-        except Http404:
-            return False
-    return True
-
-
-def _page_etag(request, day=None) -> str | None:
-    if not _conditional(request, day):
-        return None
-    at, count = _latest()
-    parts = [
-        at.isoformat() if at else "",
-        str(count),
-        get_language(),
-        request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),  # the page's token goes with this cookie
-        repr(public_hotlines()),  # the footer
-        "" if settings.DEBUG else _markup_version(),
-    ]
-    return '"' + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32] + '"'
-
-
-def _page_last_modified(request, day=None) -> datetime.datetime | None:
-    return _latest()[0] if _conditional(request, day) else None
-
-
-def _revalidated(view):
-    """ETag and Last-Modified from the latest issue; every answer is checked again before use."""
-    conditional = condition(etag_func=_page_etag, last_modified_func=_page_last_modified)(view)
-
-    @wraps(view)
-    def inner(request, *args, **kwargs):
-        response = conditional(request, *args, **kwargs)
-        if response.status_code in (200, 304):
-            patch_cache_control(response, private=True, no_cache=True)
-        return response
-
-    return inner
-
-
 def _size(field) -> int | None:
     if not field:
         return None
@@ -185,7 +123,6 @@ def _title(bulletin: Bulletin) -> str:
 
 
 @public
-@_revalidated
 def public_list(request):
     bulletins = (
         _issued()
@@ -234,7 +171,6 @@ def bulletin_context(bulletin: Bulletin) -> dict:
 
 
 @public
-@_revalidated
 def public_detail(request, day):
     return render(request, "situation/public_detail.html", bulletin_context(_bulletin(request, day)))
 
