@@ -1,6 +1,6 @@
 """The directory of hotlines and contact points: one source for pages and documents."""
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -9,9 +9,14 @@ from .models import Contact
 CACHE_KEY = "core:public-hotlines:v1"
 
 
+def _cache():
+    """The portal's cache, shared by the web processes: a changed hotline shows in every one."""
+    return caches["portal"]
+
+
 def public_hotlines() -> list[dict]:
     """Active public hotlines, for page footers and documents (cached until one changes)."""
-    rows = cache.get(CACHE_KEY)
+    rows = _cache().get(CACHE_KEY)
     if rows is None:
         rows = [
             {
@@ -23,11 +28,11 @@ def public_hotlines() -> list[dict]:
             }
             for c in Contact.objects.filter(is_active=True, is_public=True).select_related("organisation")
         ]
-        cache.set(CACHE_KEY, rows, 3600)
+        _cache().set(CACHE_KEY, rows, 3600)
     return rows
 
 
 @receiver(post_save, sender=Contact)
 @receiver(post_delete, sender=Contact)
 def _forget_hotlines(**kwargs):
-    cache.delete(CACHE_KEY)
+    _cache().delete(CACHE_KEY)

@@ -91,6 +91,9 @@ def _save(result: Result, ext: str, statement: str, verdict: str | None, source:
     elif claim.statement != statement:
         Claim.objects.filter(pk=claim.pk).update(statement=statement)
         result.updated += 1
+        from portal.cache import bump
+
+        bump()  # a published verdict's wording on the portal (update() sends no signal)
     else:
         result.unchanged += 1
     if not verdict:

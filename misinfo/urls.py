@@ -37,6 +37,6 @@ urlpatterns = [
 # The verdicts are the portal's most read pages when a rumour spreads: served from its cache.
 public_urlpatterns = [
     path("bao-tin-gia/", views.report, name="report"),
-    path("su-that/", cached_page(views.verdict_list), name="verdict_list"),
+    path("su-that/", cached_page(views.verdict_list, params=("q", "page")), name="verdict_list"),
     path("su-that/<int:pk>/", cached_page(views.verdict_detail), name="verdict"),
 ]

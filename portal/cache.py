@@ -3,11 +3,13 @@ citizen sees changes (a verdict published, a bulletin issued, a key message appr
 the directory's hotlines), so a page is rendered once per version and language and then served
 from the cache — the outbreak's traffic costs a cache read per request, not a render.
 
-`cached_page` wraps a public view: GET/HEAD only, the rendered 200 kept under
-(version, language, host and path with its query), at most `PORTAL_PAGE_SECONDS` (pages that show "today"
-follow the clock at that pace), with an ETag (a hash of the bytes) and Last-Modified (when the
-version changed); a request whose If-None-Match matches gets 304 without a body. Responses carry
-`Cache-Control: public, max-age=…` so a browser (and a proxy keyed like us) may keep them too.
+`cached_page` wraps a public view: GET/HEAD only, the rendered 200 kept in the portal's own cache
+(`CACHES["portal"]`, shared by the web processes) under this process's start, the version, the
+language, the host, the path and the query parameters the view reads (others are ignored), for
+at most `PORTAL_PAGE_SECONDS` (pages that show "today" follow the clock at that pace), with an
+ETag (a hash of the bytes) and Last-Modified (when the version changed); a request whose
+If-None-Match matches (or, without one, whose If-Modified-Since is not older) gets 304 without a
+body. Responses carry `Cache-Control: public, max-age=…` so a browser may keep them too.
 Nothing personal may be on these pages: they are the same for every visitor.
 """
 
@@ -16,9 +18,9 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django.utils.http import http_date, parse_http_date_safe, quote_etag, urlencode
 from django.utils.translation import get_language
 
 VERSION_KEY = "portal:version"
@@ -28,8 +30,14 @@ MAX_PATH = 300  # longer paths (long search strings) are rendered, not cached
 BOOT = f"{time.time_ns():x}"
 
 
+def store():
+    """The portal's own cache (settings.CACHES["portal"]): shared by the web processes."""
+    return caches["portal"]
+
+
 def version() -> str:
     """The current version: when the public content last changed (nanoseconds, as text)."""
+    cache = store()
     current = cache.get(VERSION_KEY)
     if current is None:
         cache.add(VERSION_KEY, str(time.time_ns()), None)
@@ -39,7 +47,7 @@ def version() -> str:
 
 def bump(*args, **kwargs) -> None:
     """Something citizens see changed: every cached page is stale (a signal receiver)."""
-    cache.set(VERSION_KEY, str(time.time_ns()), None)
+    store().set(VERSION_KEY, str(time.time_ns()), None)
 
 
 def _etag(content: bytes) -> str:
@@ -55,17 +63,28 @@ def _not_modified(request, etag: str, modified: float) -> bool:
     return since is not None and int(modified) <= since
 
 
-def cached_page(view):
+def _where(request, params) -> str | None:
+    """The page's identity: host, path and the parameters the view reads, in a fixed order (a
+    link shared with ?fbclid=… or utm_… is the same page); None when too long to keep."""
+    kept = [(name, request.GET.get(name, "")) for name in params if request.GET.get(name)]
+    where = request.get_host() + request.path + ("?" + urlencode(kept) if kept else "")
+    return where if len(where) <= MAX_PATH else None
+
+
+def cached_page(view=None, *, params: tuple[str, ...] = ()):
+    """@cached_page, or cached_page(view, params=("q", "page")) for a view that reads those."""
+    if view is None:
+        return lambda v: cached_page(v, params=params)
     seconds = settings.PORTAL_PAGE_SECONDS
 
     @wraps(view)
     def inner(request, *args, **kwargs):
-        path = request.get_full_path()
-        if request.method not in ("GET", "HEAD") or len(path) > MAX_PATH or seconds <= 0:
+        where = _where(request, params)
+        if request.method not in ("GET", "HEAD") or where is None or seconds <= 0:
             return view(request, *args, **kwargs)
+        cache = store()
         current = version()
-        # The host too: absolute links (feeds, ClaimReview) are built from it.
-        where = f"{request.get_host()}{path}".encode()
+        where = where.encode()  # the host too: absolute links (feeds, ClaimReview) are built from it
         key = f"portal:page:{BOOT}:{current}:{get_language()}:{hashlib.blake2b(where).hexdigest()}"
         stored = cache.get(key)
         if stored is None:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 
 from misinfo.models import Case
@@ -39,7 +40,8 @@ class VerdictFeed(Feed):
         return list(_published()[:FEED_ITEMS])
 
     def item_title(self, item):
-        return f"[{item.get_verdict_display()}] {item.claim.statement}"
+        with translation.override("vi"):  # the feed is in Vietnamese whatever the reader's cookie
+            return f"[{item.get_verdict_display()}] {item.claim.statement}"
 
     def item_description(self, item):
         return item.explanation

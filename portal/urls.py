@@ -16,5 +16,5 @@ urlpatterns = [
     path("gioi-thieu/", views.about, name="about"),
     path("ngon-ngu/<str:code>/", views.language, name="language"),
     path("su-that/feed.atom", public(cached_page(VerdictFeed())), name="verdict_feed"),
-    path("sitemap.xml", public(cached_page(sitemap)), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", public(cached_page(sitemap, params=("p",))), {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

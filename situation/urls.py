@@ -27,7 +27,7 @@ urlpatterns = [
 
 # The public archive, outside the staff area (namespace "public", see tincay/urls.py).
 public_urlpatterns = [
-    path("ban-tin/", cached_page(views.public_list), name="bulletin_list"),
+    path("ban-tin/", cached_page(views.public_list, params=("page",)), name="bulletin_list"),
     path("ban-tin/feed.atom", views.BulletinFeed(), name="bulletin_feed"),
     path("ban-tin/<str:day>/", cached_page(views.public_detail), name="bulletin"),
     path("ban-tin/<str:day>/ban-tin.<str:fmt>", views.public_file, name="bulletin_file"),

@@ -59,9 +59,10 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _vietnamese_and_fresh_cache(settings):
     settings.LANGUAGE_CODE = "vi"
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["portal"].clear()  # pages of another test's (rolled back) data
 
 
 @pytest.fixture

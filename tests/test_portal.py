@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Contact
+from core.models import Contact, OrgUnit
 from core.roles import Role
 from misinfo.models import Case, Tip
 from outreach.models import KeyMessage
@@ -50,15 +50,36 @@ def test_a_page_is_served_from_the_cache_until_something_changes(client, django_
     assert again.status_code == 200
     etag = again["ETag"]
     assert client.get("/su-that/", headers={"If-None-Match": etag}).status_code == 304
-    # A verdict is published: the version moves on, the page is rendered anew and shows it.
+    # A verdict is withdrawn (the case alone is saved): the page is rendered anew without it.
     case = Case.objects.filter(published_at__isnull=False).order_by("published_at").first()
-    case.claim.statement = "Uống nước chanh nóng chữa khỏi Covid-19 (bản cập nhật)"
-    case.claim.save()
-    case.published_at = timezone.now()
+    case.published_at = None
     case.save()
     fresh = client.get("/su-that/", headers={"If-None-Match": etag})
     assert fresh.status_code == 200 and fresh["ETag"] != etag
-    assert "bản cập nhật" in fresh.content.decode()
+    assert case.claim.statement not in fresh.content.decode()
+
+
+def test_the_version_is_shared_by_every_web_process():
+    """A change saved by one process is seen by the others: the version lives in the portal's
+    shared cache (files under var/, or Redis), not in one process's memory."""
+    from django.conf import settings
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    config = settings.CACHES["portal"]
+    assert "locmem" not in config["BACKEND"]
+    portal_cache.bump()
+    if "filebased" in config["BACKEND"]:
+        other = FileBasedCache(config["LOCATION"], {})  # what another process opens
+        assert other.get(portal_cache.VERSION_KEY) == portal_cache.version()
+
+
+def test_links_with_tracking_parameters_are_the_same_cached_page(client, django_assert_max_num_queries):
+    first = client.get("/su-that/?fbclid=abc&utm_source=zalo")
+    with django_assert_max_num_queries(2):
+        again = client.get("/su-that/?utm_campaign=x&fbclid=zzz")
+    assert again["ETag"] == first["ETag"]
+    searched = client.get("/su-that/?q=dau+gio")
+    assert searched["ETag"] != first["ETag"]  # a parameter the page reads is its own page
 
 
 def test_each_language_has_its_own_cached_page(client):
@@ -76,27 +97,47 @@ def test_the_language_switch_never_leaves_the_site(client, target):
 
 
 def test_hotlines_lists_public_contacts_only(client):
-    from core.models import OrgUnit
 
     hidden = Contact.objects.create(kind=Contact.Kind.HOTLINE, title="Số nội bộ ban chỉ đạo", phone="0297 111 222",
                                     is_public=False, org_unit=OrgUnit.objects.get(code="91"))  # fmt: skip
+    press = Contact.objects.create(kind=Contact.Kind.RECIPIENT, title="Ban biên tập báo", email="bbt@bao.example",
+                                   is_public=True, org_unit=OrgUnit.objects.get(code="91"))  # fmt: skip
     body = client.get("/duong-day-nong/").content.decode()
     assert "0927.681.168" in body
-    assert hidden.title not in body
+    assert hidden.title not in body and press.email not in body
     for recipient in Contact.objects.filter(kind=Contact.Kind.RECIPIENT):
         assert recipient.email not in body  # the press list is not published here
 
 
 def test_key_messages_are_the_approved_ones_valid_today(client):
+    import datetime
+
+
+    province = OrgUnit.objects.get(code="91")
+    today = timezone.localdate()
+    KeyMessage.objects.create(org_unit=province, title="Đã thu hồi", web_text="Nội dung đã thu hồi.",
+                              state="retired")  # fmt: skip
+    KeyMessage.objects.create(org_unit=province, title="Hết hiệu lực", web_text="Nội dung hết hiệu lực.",
+                              state="approved", valid_until=today - datetime.timedelta(days=1))  # fmt: skip
+    KeyMessage.objects.create(org_unit=province, title="Chưa tới ngày", web_text="Nội dung chưa tới ngày.",
+                              state="approved", valid_from=today + datetime.timedelta(days=1))  # fmt: skip
     body = client.get("/thong-diep/").content.decode()
-    for message in KeyMessage.objects.exclude(web_text=""):
+    messages = KeyMessage.objects.exclude(web_text="")
+    assert any(m.is_usable for m in messages) and any(not m.is_usable for m in messages)
+    for message in messages:
         shown = message.web_text in body
         assert shown == message.is_usable, message.title
 
 
 def test_nothing_personal_is_on_any_public_page(client, people):
-    """Who reported a tip, and the staff's names, are never on the portal."""
+    """Who reported a tip, and the staff's names, are never on the portal — also when the page
+    was first rendered (and cached) for a signed-in person."""
+    client.force_login(people[Role.INSPECTOR])
+    for path in PAGES:
+        client.get(path)
+    client.logout()
     pages = "".join(client.get(path).content.decode() for path in PAGES)
+    assert "csrfmiddlewaretoken" not in pages and "Đăng xuất" not in pages
     for tip in Tip.objects.exclude(reporter_name_sealed="")[:20]:
         assert tip.reporter_name not in pages
     for role in (Role.INSPECTOR, Role.FOCAL_POINT, Role.HEALTH_DATA, Role.ADMIN):
@@ -204,3 +245,12 @@ def test_a_claims_wording_changed_after_its_verdict_shows_at_once(client):
     case.claim.statement = "Câu chữ đã được Thanh tra chỉnh lại cho chính xác."
     case.claim.save()
     assert "Câu chữ đã được Thanh tra chỉnh lại" in client.get(path).content.decode()
+
+
+def test_a_bulletins_page_calls_the_hotlines_of_its_footer(client):
+    import re
+
+    bulletin = Bulletin.objects.filter(state="issued").order_by("-date").first()
+    body = client.get(reverse("public:bulletin", args=[bulletin.slug])).content.decode()
+    assert 'href="tel:"' not in body and re.search(r'href="tel:\d{6,}"', body)
+    assert 'aria-current="page">Bản tin' in body

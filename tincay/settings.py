@@ -167,6 +167,18 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The public portal's pages and their content version (portal.cache): shared by every web process
+# (files under var/ on one machine, Redis when there is one), and apart from the default cache so
+# that no flood of pages can push out anything else (the report form's limits).
+CACHES["portal"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "portal"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "portal"),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+)
 
 # --- Tasks --------------------------------------------------------------------------------
 # "database" (django-tasks-db, default; `manage.py db_worker` runs them) or "immediate"

@@ -162,7 +162,10 @@ def bulletin_context(bulletin: Bulletin) -> dict:
         "messages_of_day": [
             line.strip().lstrip("-•").strip() for line in bulletin.messages.splitlines() if line.strip()
         ],
-        "hotlines": [{**h, "digits": re.sub(r"[^\d+]", "", h.get("phone", ""))} for h in facts.get("hotlines") or []],
+        # The bulletin's own (as issued), apart from the page footer's current `hotlines`.
+        "bulletin_hotlines": [
+            {**h, "digits": re.sub(r"[^\d+]", "", h.get("phone", ""))} for h in facts.get("hotlines") or []
+        ],
         "pdf_size": _size(bulletin.pdf),
         "docx_size": _size(bulletin.docx),
         "previous": _issued().filter(date__lt=bulletin.date).order_by("-date").values_list("date", flat=True)[:1],
