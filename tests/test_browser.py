@@ -76,8 +76,10 @@ def test_login_page_then_home_page(server, browser):
     page, problems = _page(browser)
     page.goto(f"{server}/")  # the public portal: the staff's way in is at its foot
     page.get_by_role("link", name="Đăng nhập cán bộ").click()
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="Đăng nhập vào Tin Cậy")).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "vi"
-    assert page.get_by_role("heading", name="Đăng nhập vào Tin Cậy").is_visible()
     _shot(page, "login")
     _login(page, server, "thanhtra")
     assert page.get_by_role("heading", name="Xin chào, Long").is_visible()
@@ -264,7 +266,9 @@ def test_full_story_citizen_report_to_published_verdict(server, browser):
     page.get_by_label("Điện thoại hoặc email nếu muốn được trả lời").fill("nguoidan@example.com")
     _shot(page, "misinfo-public-form-phone")
     page.get_by_role("button", name="Gửi phản ánh").click()
-    assert page.get_by_role("heading", name="Cảm ơn bạn: phản ánh đã được tiếp nhận").is_visible()
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="Cảm ơn bạn: phản ánh đã được tiếp nhận")).to_be_visible()
     reference = page.locator("strong").first.inner_text()
     assert reference.startswith("TG-")
     assert problems == [], problems
@@ -598,14 +602,17 @@ def test_a_citizen_on_a_phone_finds_a_verdict_without_accents_and_reports_with_a
     found = {"/": _axe_problems(page)}
     _shot(page, "portal-home-phone")
     page.get_by_role("link", name="Tất cả kết luận, có tìm kiếm").click()
+    page.wait_for_load_state()
     page.get_by_label("Tìm kiếm (có dấu hoặc không dấu)").fill("dau gio xanh")
     page.get_by_role("button", name="Tìm kiếm", exact=True).click()
     statement = "Hít dầu gió xanh 4 lần mỗi ngày, sau 10 ngày sẽ khỏi Covid-19."
+    from playwright.sync_api import expect
+
     result = page.get_by_role("link", name=statement)
-    assert result.is_visible()
+    expect(result).to_be_visible()
     _shot(page, "portal-verdict-search-phone")
     result.click()
-    assert page.get_by_role("heading", name=statement).is_visible()
+    expect(page.get_by_role("heading", name=statement)).to_be_visible()
     assert page.locator('script[type="application/ld+json"]').count() == 1
     found["verdict"] = _axe_problems(page)
     # A report with a screenshot of what was seen.
@@ -614,13 +621,16 @@ def test_a_citizen_on_a_phone_finds_a_verdict_without_accents_and_reports_with_a
     shot = tmp_path / "tin-nhan-zalo.png"
     Image.new("RGB", (360, 640), (240, 240, 240)).save(shot)
     page.get_by_role("link", name="Phản ánh thông tin sai sự thật").first.click()
+    expect(page.get_by_label("Bạn đã thấy hoặc nghe thông tin gì?")).to_be_visible()
     page.get_by_label("Bạn đã thấy hoặc nghe thông tin gì?").fill(
         "Tin nhắn Zalo nói tối nay phong tỏa toàn bộ thành phố Rạch Giá, mọi người đi mua gạo ngay."
     )
     page.locator("input[type=file]").set_input_files(str(shot))
     found["report"] = _axe_problems(page)
     page.get_by_role("button", name="Gửi phản ánh").click()
-    assert page.get_by_role("heading", name="Cảm ơn bạn: phản ánh đã được tiếp nhận").is_visible()
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="Cảm ơn bạn: phản ánh đã được tiếp nhận")).to_be_visible()
     _shot(page, "portal-report-thanks-phone")
     found = {path: issues for path, issues in found.items() if issues}
     assert not found, found
