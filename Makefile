@@ -78,6 +78,8 @@ bench: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m scripts.bench_tts
 	$(PY) -m scripts.bench_smpp
 	$(PY) -m scripts.bench_http_sms
+	@scripts/system-deps bench
+	$(TEST_ENV) $(PY) -m scripts.bench_portal
 
 clean:
 	rm -rf var/static .pytest_cache .ruff_cache
