@@ -396,3 +396,16 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class RateCount(models.Model):
+    """How many times a key (an action and a client) was counted in its current window: the
+    limits of public forms (core.ratelimit), counted in the database so that every web process on
+    every machine counts the same, whatever the cache."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

@@ -1,11 +1,11 @@
 """Pages of the misinformation desk: the inbox of tips, intake (hotline log, district form, the
 public form), claims and cases. Reads go through core.access, changes through misinfo.actions."""
 
+import datetime
 import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import audit
+from core import audit, ratelimit
 from core.access import can, public, requires, visible_to
 from core.clientip import limit_key
 from vntext import clean_query, fold
@@ -257,15 +257,10 @@ def report(request):
     form = PublicTipForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        # Counted before anything is stored, with an atomic increment, so parallel posts from one
-        # address cannot all slip under the limit; behind a proxy, per client, not per proxy.
-        key = f"misinfo:public-tips:{limit_key(request)}"
-        cache.add(key, 0, 3600)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, 3600)
-            count = 1
+        # Counted before anything is stored, with an atomic increment in the database (shared by
+        # every web process), so parallel posts from one address cannot all slip under the limit;
+        # behind a proxy, per client, not per proxy.
+        count = ratelimit.hit(f"misinfo:public-tips:{limit_key(request)}", datetime.timedelta(hours=1))
         if count > settings.PUBLIC_TIPS_PER_HOUR:
             form.add_error(
                 None,

@@ -892,3 +892,21 @@ def test_an_html_only_email_gives_the_text_a_reader_sees():
     ).encode()
     text, link = _text_of(message_from_bytes(raw, policy=policy.default))
     assert text == "Dòng 1 Dòng 2: a < b link" and link == "https://zalo.me/g/abc"
+
+
+def test_the_limit_is_counted_in_the_database_for_every_process():
+    """Every web process counts in the same rows; a window ends and a new one starts at 1."""
+    import datetime
+
+    from django.utils import timezone
+
+    from core import ratelimit
+    from core.models import RateCount
+
+    now = timezone.now()
+    hour = datetime.timedelta(hours=1)
+    assert [ratelimit.hit("t:1.2.3.4", hour, now=now) for _ in range(3)] == [1, 2, 3]
+    assert ratelimit.hit("t:5.6.7.8", hour, now=now) == 1  # another client, its own count
+    assert RateCount.objects.get(key="t:1.2.3.4").count == 3
+    assert ratelimit.hit("t:1.2.3.4", hour, now=now + hour + datetime.timedelta(seconds=1)) == 1
+    assert ratelimit.hit("x" * 500, hour, now=now) == 1  # a long key is cut, not an error
