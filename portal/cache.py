@@ -91,9 +91,13 @@ def cached_page(view=None, *, params: tuple[str, ...] = ()):
             response = view(request, *args, **kwargs)
             if getattr(response, "is_rendered", True) is False:
                 response.render()  # a TemplateResponse (the sitemap)
+            # Never keep a page that carries something of this visitor's: a cookie, or a form
+            # token (its cookie is set later, by the CSRF middleware, so the token itself is the sign).
             if response.status_code != 200 or response.streaming or response.cookies:
                 return response
             content = response.content
+            if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or b"csrfmiddlewaretoken" in content:
+                return response
             stored = {
                 "content": content,
                 "type": response["Content-Type"],

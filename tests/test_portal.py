@@ -254,3 +254,20 @@ def test_a_bulletins_page_calls_the_hotlines_of_its_footer(client):
     body = client.get(reverse("public:bulletin", args=[bulletin.slug])).content.decode()
     assert 'href="tel:"' not in body and re.search(r'href="tel:\d{6,}"', body)
     assert 'aria-current="page">Bản tin' in body
+
+
+def test_a_page_with_a_form_token_is_never_kept(rf):
+    """A public view that put a CSRF token in its page is answered, not cached for the next one."""
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    calls = []
+
+    def view(request):
+        calls.append(1)
+        return HttpResponse(f'<input name="csrfmiddlewaretoken" value="{get_token(request)}">')
+
+    wrapped = portal_cache.cached_page(view)
+    for _ in range(2):
+        assert wrapped(rf.get("/x/")).status_code == 200
+    assert len(calls) == 2  # rendered each time: nothing kept
