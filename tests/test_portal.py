@@ -271,3 +271,18 @@ def test_a_page_with_a_form_token_is_never_kept(rf):
     for _ in range(2):
         assert wrapped(rf.get("/x/")).status_code == 200
     assert len(calls) == 2  # rendered each time: nothing kept
+
+
+def test_pages_go_compressed_to_whoever_accepts_it(client):
+    import gzip
+
+    plain = client.get("/tinh-hinh/")
+    zipped = client.get("/tinh-hinh/", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < len(plain.content) / 3
+    assert zipped["ETag"] != plain["ETag"]  # two representations, two tags
+    again = client.get("/tinh-hinh/", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped["ETag"]})
+    assert again.status_code == 304
+    refused = client.get("/tinh-hinh/", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert not refused.has_header("Content-Encoding") and refused.content == plain.content
