@@ -295,10 +295,6 @@ class Broadcast(models.Model):
     def __str__(self):
         return f"{self.key_message} ({self.starts_on:%d/%m}–{self.ends_on:%d/%m})"
 
-    @property
-    def days(self) -> int:
-        return (self.ends_on - self.starts_on).days + 1
-
 
 class BroadcastLog(models.Model):
     """One play on one station: what, where (the district's or a commune's station), when and for

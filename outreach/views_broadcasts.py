@@ -190,6 +190,24 @@ def timetable(request):
     )  # fmt: skip
 
 
+def _week_page(request, template, form, rows, start, end, **extra):
+    """A week's records with the form to add one (422 when the form was refused)."""
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "start": start,
+        "end": end,
+        "count": page.paginator.count,
+        "query": f"week={start:%Y-%m-%d}",
+        "previous": start - datetime.timedelta(days=7),
+        "next": start + datetime.timedelta(days=7),
+        **extra,
+    }
+    status = 422 if form is not None and form.is_bound and form.errors else 200
+    return render(request, template, context, status=status)
+
+
 def _add_problems(form, problems, fields):
     for p in problems:
         name = fields.get(p.field)
@@ -231,24 +249,10 @@ def log_list(request):
         ),
     )
     totals = rows.aggregate(seconds=Sum("seconds"))
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    status = 422 if form is not None and form.is_bound and form.errors else 200
-    return render(
-        request,
-        "outreach/log_list.html",
-        {
-            "form": form,
-            "page": page,
-            "start": start,
-            "end": end,
-            "count": page.paginator.count,
-            "query": f"week={start:%Y-%m-%d}",
-            "minutes": ((totals["seconds"] or 0) + 30) // 60,
-            "previous": start - datetime.timedelta(days=7),
-            "next": start + datetime.timedelta(days=7),
-        },
-        status=status,
-    )
+    return _week_page(
+        request, "outreach/log_list.html", form, rows, start, end,
+        minutes=((totals["seconds"] or 0) + 30) // 60,
+    )  # fmt: skip
 
 
 @requires("outreach.view")
@@ -280,19 +284,4 @@ def publication_list(request):
             "org_unit", "key_message"
         ),
     )
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    status = 422 if form is not None and form.is_bound and form.errors else 200
-    return render(
-        request,
-        "outreach/publication_list.html",
-        {
-            "form": form,
-            "page": page,
-            "start": start,
-            "end": end,
-            "query": f"week={start:%Y-%m-%d}",
-            "previous": start - datetime.timedelta(days=7),
-            "next": start + datetime.timedelta(days=7),
-        },
-        status=status,
-    )
+    return _week_page(request, "outreach/publication_list.html", form, rows, start, end)
