@@ -9,7 +9,9 @@ language, the host, the path and the query parameters the view reads (others are
 at most `PORTAL_PAGE_SECONDS` (pages that show "today" follow the clock at that pace), with an
 ETag (a hash of the bytes) and Last-Modified (when the version changed); a request whose
 If-None-Match matches (or, without one, whose If-Modified-Since is not older) gets 304 without a
-body. Responses carry `Cache-Control: public, max-age=…` so a browser may keep them too.
+body. Responses carry `Cache-Control: public, max-age=…` so a browser may keep them too, and
+`X-Accel-Expires: PORTAL_PROXY_SECONDS` for nginx's micro-cache in front (deploy/nginx), which
+keeps only what carries it and asks again with the ETag once it is due.
 Nothing personal may be on these pages: they are the same for every visitor.
 """
 
@@ -136,6 +138,8 @@ def cached_page(view=None, *, params: tuple[str, ...] = ()):
         response["ETag"] = etag
         response["Last-Modified"] = http_date(stored["modified"])
         response["Cache-Control"] = f"public, max-age={min(seconds, 60)}"
+        if settings.PORTAL_PROXY_SECONDS > 0:
+            response["X-Accel-Expires"] = str(min(settings.PORTAL_PROXY_SECONDS, seconds))
         return response
 
     return inner

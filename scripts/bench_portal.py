@@ -7,10 +7,12 @@ GUNICORN_CMD_ARGS) on a fresh demo database (`scripts.demo_server`), as if behin
 (PROXY_COUNT=1: the client's address is the last X-Forwarded-For entry). After warming the page
 cache, the bytes of the home page `/` and of the latest verdict page `/su-that/<id>/` are saved
 to a temporary folder, and nginx (`worker_processes auto`, no access log) serves them with the
-same Content-Type in the same run. Each row is `wrk -t2 -c64 -d10s --latency` after a 2 s
-warm-up: the two pages from both servers, then from gunicorn only /tinh-hinh/, /su-that/, the
-verdict page asked with its ETag (304) and not cached (a query longer than `portal.cache.MAX_PATH`:
-rendered per request). wrk shares the machine's 2 cores with the server; each row shows the CPU
+same Content-Type in the same run: the yardstick. A second nginx runs the production front,
+deploy/nginx/tincay-proxy.conf (scripts/nginx.py), in front of the same gunicorn: the portal's
+micro-cache. Each row is `wrk -t2 -c64 -d10s --latency` after a 2 s warm-up: the two pages from
+the three, then from gunicorn only /tinh-hinh/, /su-that/ and the verdict page asked with its ETag
+(304), and a verdict search no one made before on every request (cache misses: rendered, then
+stored) from gunicorn and through the micro-cache. wrk shares the machine's 2 cores with the server; each row shows the CPU
 wrk took and how busy the whole machine was.
 
 The report form: SUBMISSIONS visits from CLIENTS concurrent clients, each with its own address:
@@ -49,7 +51,8 @@ from http.cookies import SimpleCookie
 from importlib.metadata import version
 from pathlib import Path
 
-from scripts.demo_server import ROOT, demo_server, free_port
+from scripts.demo_server import ROOT, demo_server
+from scripts.nginx import Nginx
 
 SECONDS = int(os.environ.get("BENCH_PORTAL_SECONDS", "10"))
 WARM_UP_SECONDS = 2
@@ -60,6 +63,9 @@ CLIENTS = int(os.environ.get("BENCH_PORTAL_CLIENTS", "50"))
 TIPS_PER_HOUR = int(os.environ.get("BENCH_PORTAL_TIPS_PER_HOUR", "30"))
 ROBOT_EVERY = 20  # every 20th post of a client fills the honeypot
 GOAL_SHARE = 0.5  # of nginx's requests/s
+GUNICORN = "gunicorn"
+MICRO_CACHE = "nginx micro-cache → gunicorn"
+STATIC = "nginx, static file"
 GOAL_P99_MS = 50.0
 SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 
@@ -142,70 +148,6 @@ def fetch(port: int, method: str, path: str, headers: dict | None = None, body: 
         return response.status, response.headers, response.read()
     finally:
         conn.close()
-
-
-# --- nginx serving the same bytes ---------------------------------------------------------------
-
-NGINX_CONF = """\
-worker_processes auto;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log warn;
-daemon off;
-{user}
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path {tmp}/nginx-body;
-    proxy_temp_path {tmp}/nginx-proxy;
-    fastcgi_temp_path {tmp}/nginx-fastcgi;
-    uwsgi_temp_path {tmp}/nginx-uwsgi;
-    scgi_temp_path {tmp}/nginx-scgi;
-    types {{ }}
-    default_type "{content_type}";
-    server {{
-        listen 127.0.0.1:{port};
-        root {tmp}/www;
-        location / {{ try_files $uri =404; }}
-    }}
-}}
-"""
-
-
-class Nginx:
-    """nginx in the foreground on a free loopback port, serving the files in `tmp`/www."""
-
-    def __init__(self, tmp: Path, content_type: str):
-        self.tmp, self.port = tmp, free_port()
-        conf = tmp / "nginx.conf"
-        # As root the workers would run as nobody: keep root's, the files are in a private folder.
-        user = "user root;" if os.geteuid() == 0 else ""
-        conf.write_text(NGINX_CONF.format(tmp=tmp, user=user, content_type=content_type, port=self.port))
-        self.proc = subprocess.Popen(
-            [tool("nginx"), "-p", str(tmp), "-e", str(tmp / "nginx-error.log"), "-c", str(conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                fetch(self.port, "GET", "/")
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    log = (tmp / "nginx-error.log").read_text() if (tmp / "nginx-error.log").exists() else ""
-                    raise RuntimeError(f"nginx did not start: {log[-2000:]}") from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # --- wrk ----------------------------------------------------------------------------------------
@@ -467,35 +409,52 @@ def main():
             www.mkdir()
             (www / "home.html").write_bytes(home)
             (www / "verdict.html").write_bytes(verdict)
-            nginx = Nginx(tmp, content_type)
+            static_dir, proxy_dir = tmp / "nginx-static", tmp / "nginx-proxy"
+            static_dir.mkdir()
+            proxy_dir.mkdir()
+            nginx = Nginx.static(static_dir, www, content_type)
+            # deploy/nginx/tincay-proxy.conf in front of the same gunicorn: the production setup.
+            front = Nginx.proxy(proxy_dir, f"127.0.0.1:{port}")
             try:
                 for path, expected in (("/home.html", home), ("/verdict.html", verdict)):
                     status, headers, body = fetch(nginx.port, "GET", path)
                     if status != 200 or body != expected or headers["Content-Type"] != content_type:
                         failures.append(f"nginx {path}: {status}, {len(body)} bytes, {headers['Content-Type']}")
+                for path, expected in (("/", home), (verdict_path, verdict)):
+                    for _ in range(2):  # the first fills the micro-cache
+                        status, headers, body = fetch(front.port, "GET", path)
+                    if status != 200 or body != expected or headers.get("X-Cache-Status") != "HIT":
+                        failures.append(f"nginx → gunicorn {path}: {status}, {headers.get('X-Cache-Status')}")
                 status, _headers, _body = fetch(port, "GET", verdict_path, {"If-None-Match": verdict_etag})
                 if status != 304:
                     failures.append(f"If-None-Match on {verdict_path}: {status}, not 304")
                 app, static = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{nginx.port}"
+                proxied = f"http://127.0.0.1:{front.port}"
                 new_search = tmp / "new-search.lua"
                 new_search.write_text(NEW_SEARCH_LUA)
                 rows = [
-                    measure("home page /", "gunicorn", f"{app}/"),
-                    measure("home page /", "nginx, static file", f"{static}/home.html"),
-                    measure(f"verdict page {verdict_path}", "gunicorn", f"{app}{verdict_path}"),
-                    measure(f"verdict page {verdict_path}", "nginx, static file", f"{static}/verdict.html"),
-                    measure("situation /tinh-hinh/", "gunicorn", f"{app}/tinh-hinh/"),
-                    measure("verdict list /su-that/", "gunicorn", f"{app}/su-that/"),
+                    measure("home page /", GUNICORN, f"{app}/"),
+                    measure("home page /", MICRO_CACHE, f"{proxied}/"),
+                    measure("home page /", STATIC, f"{static}/home.html"),
+                    measure(f"verdict page {verdict_path}", GUNICORN, f"{app}{verdict_path}"),
+                    measure(f"verdict page {verdict_path}", MICRO_CACHE, f"{proxied}{verdict_path}"),
+                    measure(f"verdict page {verdict_path}", STATIC, f"{static}/verdict.html"),
+                    measure("situation /tinh-hinh/", GUNICORN, f"{app}/tinh-hinh/"),
+                    measure("verdict list /su-that/", GUNICORN, f"{app}/su-that/"),
                     measure(
                         "verdict page, If-None-Match → 304",
-                        "gunicorn",
+                        GUNICORN,
                         f"{app}{verdict_path}",
                         (f"If-None-Match: {verdict_etag}",),
                     ),
-                    measure("verdict search, a new one each request (cache miss)", "gunicorn", app, script=new_search),
+                    measure("verdict search, a new one each request (cache miss)", GUNICORN, app, script=new_search),
+                    measure(
+                        "verdict search, a new one each request (cache miss)", MICRO_CACHE, proxied, script=new_search
+                    ),
                 ]
             finally:
                 nginx.stop()
+                front.stop()
             print(f"Report form: {SUBMISSIONS} submissions from {CLIENTS} clients…", file=sys.stderr)
             before = tip_count(database)
             crowd = Crowd(port)
@@ -543,15 +502,15 @@ def main():
         "| CPU: wrk, machine | goal |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    nginx_rps = {row["label"]: row["rps"] for row in rows if row["server"] != "gunicorn"}
+    nginx_rps = {row["label"]: row["rps"] for row in rows if row["server"] == STATIC}
     verdicts = []
     for row in rows:
         goal = ""
-        if row["server"] == "gunicorn" and row["label"] in nginx_rps:
+        if row["server"] != STATIC and row["label"] in nginx_rps:
             share = row["rps"] / nginx_rps[row["label"]]
             met = share >= GOAL_SHARE and row["p99"] < GOAL_P99_MS
             goal = f"{share:.0%} of nginx (≥ 50 %), p99 < 50 ms: {'met' if met else 'NOT met'}"
-            verdicts.append((row["label"], share, row["p99"], met))
+            verdicts.append((f"{row['label']} ({row['server']})", share, row["p99"], met))
         size = "" if row["bytes"] is None else f"{row['bytes']:,}"
         print(
             f"| {row['label']} | {row['server']} | {size} | {row['rps']:,.0f} | "

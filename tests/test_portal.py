@@ -286,3 +286,22 @@ def test_pages_go_compressed_to_whoever_accepts_it(client):
     assert again.status_code == 304
     refused = client.get("/tinh-hinh/", headers={"Accept-Encoding": "gzip;q=0, identity"})
     assert not refused.has_header("Content-Encoding") and refused.content == plain.content
+
+
+def test_only_the_portals_kept_pages_tell_nginx_to_keep_them(client, login, people, settings):
+    """`X-Accel-Expires` is the only thing that lets nginx's micro-cache (deploy/nginx) keep a
+    response: on the cached public pages and their 304s, never on a form, a staff page or the API."""
+    settings.PORTAL_PROXY_SECONDS = 5
+    for path in PAGES:
+        response = client.get(path)
+        assert response["X-Accel-Expires"] == "5", path
+        again = client.get(path, headers={"If-None-Match": response["ETag"]})
+        assert again.status_code == 304 and again["X-Accel-Expires"] == "5", path
+    for path in ("/bao-tin-gia/", "/login/", "/api/v1/situation/indicators"):
+        assert not client.get(path).has_header("X-Accel-Expires"), path
+    login(people[Role.LEADER])
+    for path in ("/", "/misinfo/"):
+        assert not client.get(path).has_header("X-Accel-Expires"), path
+    settings.PORTAL_PROXY_SECONDS = 0
+    client.logout()
+    assert not client.get("/su-that/").has_header("X-Accel-Expires")

@@ -378,6 +378,10 @@ OUTREACH_GATEWAYS = {
 # The public portal: how long a rendered page is served from the cache at most (it is replaced at
 # once when a verdict, a bulletin, a key message or a hotline changes); 0 turns the cache off.
 PORTAL_PAGE_SECONDS = env_int("PORTAL_PAGE_SECONDS", 300)
+# Behind nginx (deploy/nginx/tincay-proxy.conf): how long nginx may serve a portal page without
+# asking again (`X-Accel-Expires`; then it asks with the ETag and mostly gets 304). A published
+# verdict is on the portal within this many seconds; 0: nginx keeps nothing.
+PORTAL_PROXY_SECONDS = env_int("PORTAL_PROXY_SECONDS", 5)
 # Requests to the carriers: the division in the letters' symbol ("Số: 12/STTTT-BCVT").
 OUTREACH_CARRIER_DIVISION = env_str("OUTREACH_CARRIER_DIVISION", "BCVT")
 # Delivery of an issued bulletin: tries per recipient before it shows as failed (resend by hand).
