@@ -12,8 +12,8 @@ deploy/nginx/tincay-proxy.conf (scripts/nginx.py), in front of the same gunicorn
 micro-cache. Each row is `wrk -t2 -c64 -d10s --latency` after a 2 s warm-up: the two pages from
 the three, then from gunicorn only /tinh-hinh/, /su-that/ and the verdict page asked with its ETag
 (304), and a verdict search no one made before on every request (cache misses: rendered, then
-stored) from gunicorn and through the micro-cache. wrk shares the machine's 2 cores with the server; each row shows the CPU
-wrk took and how busy the whole machine was.
+stored) from gunicorn and through the micro-cache. wrk shares the machine's 2 cores with the
+server; each row shows the CPU wrk took and how busy the whole machine was.
 
 The report form: SUBMISSIONS visits from CLIENTS concurrent clients, each with its own address:
 GET /bao-tin-gia/ (the CSRF cookie and token), then POST a Vietnamese report, each on a new
