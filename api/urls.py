@@ -1046,3 +1046,43 @@ def outreach_reach(request, line_id: int, payload: ReachIn):
             {"detail": [f"{f}: {m}" for f, m in problems], "errors": [{"field": f, "message": m} for f, m in problems]},
         )
     return Status(200, line)
+
+
+# --- Duty rosters ---------------------------------------------------------------------------
+# The telephone exchange asks where each hotline's calls go now (the person on duty's phone).
+
+from roster import routing as roster_routing  # noqa: E402
+
+
+class HotlineRouteOut(Schema):
+    hotline: str
+    title: str
+    forward_to: str
+    person: str
+    shift: str
+    until: datetime
+
+
+@api.get("/roster/hotline-routes", response=list[HotlineRouteOut], url_name="roster_hotline_routes")
+@requires("roster.view")
+def roster_hotline_routes(request):
+    """For each public hotline a roster routes, who answers it now and the number to forward its
+    calls to (the person's phone in the directory); a hotline with nobody on a shift is absent."""
+    out = []
+    contacts = {c.pk: c for c in Contact.objects.filter(kind=Contact.Kind.HOTLINE, is_active=True)}
+    for contact_id, rows in roster_routing.by_hotline().items():
+        contact = contacts.get(contact_id)
+        if contact is None:
+            continue
+        for a in rows:
+            out.append(
+                {
+                    "hotline": contact.phone,
+                    "title": contact.title,
+                    "forward_to": a.person.phone,
+                    "person": a.person.full_name,
+                    "shift": a.shift.name,
+                    "until": a.ends_at,
+                }
+            )
+    return out

@@ -126,6 +126,11 @@ PERMISSIONS: dict[str, frozenset] = {
     "outreach.publish": frozenset({Role.FOCAL_POINT, Role.ADMIN, Role.DISTRICT_CULTURE}),
     # SMS campaigns and their recipients' numbers: who sends them and the leaders.
     "outreach.campaigns": frozenset({Role.LEADER, Role.FOCAL_POINT, Role.TELECOM_IT, Role.ADMIN}),
+    # Duty rosters: the Office (the staff rotation) and the IT centre (the data centre's on-call)
+    # draw them up and issue them, leaders too; everyone sees the rosters they are on.
+    "roster.view": STAFF_ROLES,
+    "roster.manage": frozenset({Role.OFFICE, Role.IT_CENTRE, Role.ADMIN}),
+    "roster.issue": frozenset({Role.OFFICE, Role.IT_CENTRE, Role.LEADER, Role.ADMIN}),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
     # Django admin (configuration) is for administrators only.

@@ -14,6 +14,21 @@ def _cache():
     return caches["portal"]
 
 
+# Callables returning {contact id: [assignment, …]}: who answers a hotline now (the roster app
+# registers one; core does not import it).
+DUTY_PROVIDERS: list = []
+
+
+def answering_now(contacts) -> None:
+    """Set `on_duty` on each contact: the people answering it now (an empty list if none)."""
+    routed: dict = {}
+    for provider in DUTY_PROVIDERS:
+        for contact_id, rows in provider().items():
+            routed.setdefault(contact_id, []).extend(rows)
+    for contact in contacts:
+        contact.on_duty = routed.get(contact.pk, [])
+
+
 def public_hotlines() -> list[dict]:
     """Active public hotlines, for page footers and documents (cached until one changes)."""
     rows = _cache().get(CACHE_KEY)

@@ -23,9 +23,9 @@ MODULES = {
 
 ROLE_MODULES = {
     Role.LEADER: ["reporting", "misinfo", "listening", "situation", "outreach", "roster"],
-    Role.FOCAL_POINT: ["reporting", "situation", "outreach", "misinfo", "listening"],
-    Role.INSPECTOR: ["misinfo", "listening"],
-    Role.TELECOM_IT: ["outreach"],
+    Role.FOCAL_POINT: ["reporting", "situation", "outreach", "misinfo", "listening", "roster"],
+    Role.INSPECTOR: ["misinfo", "listening", "roster"],
+    Role.TELECOM_IT: ["outreach", "roster"],
     Role.IT_CENTRE: ["roster"],
     Role.OFFICE: ["roster"],
     Role.DISTRICT_CULTURE: ["reporting", "outreach", "misinfo", "listening"],
@@ -52,6 +52,7 @@ PAGES = [
     ("situation:home", _("Daily situation"), "situation.view"),
     ("outreach:messages", _("Key messages"), "outreach.view"),
     ("outreach:carrier_requests", _("Carrier requests"), "outreach.carriers"),
+    ("roster:list", _("Duty rosters"), "roster.view"),
     ("core:audit_list", _("Audit log"), "audit.view"),
 ]
 

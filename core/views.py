@@ -27,6 +27,7 @@ from vntext import clean_query, fold
 
 from . import actions
 from .access import can, public, requires, scope_root, visible_to
+from .directory import answering_now
 from .forms import (
     ApiTokenForm,
     AuditFilterForm,
@@ -319,8 +320,10 @@ def directory(request):
     contacts = visible_to(request.user, Contact.objects.select_related("organisation", "org_unit"))
     if not can(request.user, "directory.edit"):
         contacts = contacts.filter(is_active=True)
+    hotlines = [c for c in contacts if c.kind == Contact.Kind.HOTLINE]
+    answering_now(hotlines)
     context = {
-        "hotlines": [c for c in contacts if c.kind == Contact.Kind.HOTLINE],
+        "hotlines": hotlines,
         "focal_points": [c for c in contacts if c.kind == Contact.Kind.FOCAL_POINT],
         "recipients": [c for c in contacts if c.kind == Contact.Kind.RECIPIENT],
         "can_edit": can(request.user, "directory.edit"),

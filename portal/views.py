@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core import directory
 from core.access import public
 from core.models import Contact
 from misinfo.models import Case
@@ -68,11 +69,13 @@ def _contacts():
 @cached_page
 def hotlines(request):
     contacts = list(_contacts())
+    hotlines = [c for c in contacts if c.kind == Contact.Kind.HOTLINE]
+    directory.answering_now(hotlines)  # who answers now (rosters): a name and a position, never their number
     return render(
         request,
         "portal/hotlines.html",
         {
-            "hotlines": [c for c in contacts if c.kind == Contact.Kind.HOTLINE],
+            "hotlines": hotlines,
             "points": [c for c in contacts if c.kind != Contact.Kind.HOTLINE],
         },
     )

@@ -72,6 +72,10 @@ PAGES = {
     "daumoi   ": ["/outreach/carriers/", "/outreach/carriers/new/", "/outreach/carriers/1/"],
     "lanhdao   ": ["/outreach/carriers/2/"],
     "nhamang": ["/outreach/carriers/", "/outreach/carriers/1/"],
+    "cntt": ["/", "/roster/", "/roster/1/", "/roster/mine/", "/roster/unavailability/", "/roster/1/shifts/new/",
+             "/roster/1/edit/"],
+    "vanphong": ["/roster/2/", "/roster/new/", "/roster/2/team/add/"],
+    "thanhtra    ": ["/roster/3/", "/roster/mine/", "/directory/"],
 }
 
 

@@ -40,6 +40,7 @@ OUT_LOGS = {R.TELECOM_IT, R.ADMIN, R.DISTRICT_BROADCAST}
 OUT_PUBLISH = {R.FOCAL_POINT, R.ADMIN, R.DISTRICT_CULTURE}
 OUT_CARRIERS = {R.LEADER, R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.CARRIER}
 OUT_REACH = {R.FOCAL_POINT, R.TELECOM_IT, R.ADMIN, R.CARRIER}
+ROSTER_MANAGE = {R.OFFICE, R.IT_CENTRE, R.ADMIN}
 
 # Page views: url name -> roles allowed (or PUBLIC).
 PAGES = {
@@ -158,6 +159,26 @@ PAGES = {
     "outreach:carrier_letter": OUT_CARRIERS,
     "outreach:carrier_report": OUT_REACH,
     "outreach:carrier_email": OUT_WRITE,
+    "roster:list": EVERYONE,
+    "roster:new": ROSTER_MANAGE,
+    "roster:mine": EVERYONE,
+    "roster:unavailability": ROSTER_MANAGE,
+    "roster:detail": EVERYONE,  # the rosters one is on (here: everyone is on the matrix roster)
+    "roster:edit": ROSTER_MANAGE,
+    "roster:generate": ROSTER_MANAGE,
+    "roster:issue": {R.OFFICE, R.IT_CENTRE, R.LEADER, R.ADMIN},
+    "roster:file": EVERYONE,
+    "roster:shift_new": ROSTER_MANAGE,
+    "roster:shift": ROSTER_MANAGE,
+    "roster:shift_delete": ROSTER_MANAGE,
+    "roster:members_add": ROSTER_MANAGE,
+    "roster:member": ROSTER_MANAGE,
+    "roster:replace": ROSTER_MANAGE,
+    "roster:calendar_link": EVERYONE,
+    "roster:ical": PUBLIC,  # the secret link is the key: a calendar app cannot log in
+    "roster:swap_new": EVERYONE,  # one's own shift
+    "roster:swap_answer": EVERYONE,  # a request to oneself
+    "roster:swap_decide": ROSTER_MANAGE,
     "public:bulletin_list": PUBLIC,
     "public:bulletin_feed": PUBLIC,
     "public:bulletin": PUBLIC,
@@ -222,6 +243,12 @@ POST_ONLY = {
     "outreach:carrier_request_cancel",
     "outreach:carrier_report",
     "outreach:carrier_email",
+    "roster:generate",
+    "roster:issue",
+    "roster:shift_delete",
+    "roster:calendar_link",
+    "roster:swap_answer",
+    "roster:swap_decide",
 }
 
 # API routes: "METHOD path" -> roles allowed.
@@ -253,6 +280,7 @@ API = {
     "POST /outreach/publications": OUT_PUBLISH,
     "GET /outreach/carrier-lines": OUT_CARRIERS,
     "PUT /outreach/carrier-lines/{line_id}": OUT_REACH,
+    "GET /roster/hotline-routes": EVERYONE,
 }
 # Bodies for the routes that take one (a valid body, so the answer is about access alone).
 API_BODIES = {
@@ -265,9 +293,7 @@ API_BODIES = {
     "POST /outreach/broadcast-logs": {
         "rows": [{"zone": "899", "played_at": "2021-08-05T06:00:00+07:00", "seconds": 60, "title": "Thử quyền"}]
     },
-    "POST /outreach/publications": {
-        "rows": [{"unit": "899", "title": "Tin thử quyền", "published_on": "2021-08-05"}]
-    },
+    "POST /outreach/publications": {"rows": [{"unit": "899", "title": "Tin thử quyền", "published_on": "2021-08-05"}]},
     "PUT /outreach/carrier-lines/{line_id}": {"reached": 1000},  # sent_at: now, added in the test
 }
 
@@ -395,6 +421,24 @@ def url_args(people):
     def line_of(person):
         return signed.lines.filter(carrier_id=person.organisation_id).first() or signed.lines.first()
 
+    from roster.models import Member, Roster
+
+    duty = Roster.objects.get(kind="data_centre")  # everyone on it: each may open it
+    for person in people.values():
+        Member.objects.get_or_create(roster=duty, person=person)
+    shift = duty.shifts.first()
+    member = duty.members.first()
+    assignment = duty.assignments.first()
+    night = duty.shifts.get(code="dem")
+    from roster.models import Assignment, CalendarFeed
+
+    own_shift = {
+        p.pk: Assignment.objects.create(roster=duty, day=duty.end, shift=night, person=p, source="manual").pk
+        for p in people.values()
+        if not Assignment.objects.filter(roster=duty, day=duty.end, shift=night, person=p).exists()
+    }
+    feed = CalendarFeed.for_person(people[R.LEADER])
+
     def args(name, person):
         if name.startswith("listening:"):
             return {
@@ -424,6 +468,24 @@ def url_args(people):
                 "misinfo:action_update": {"pk": referral.pk},
                 "misinfo:action_letter": {"pk": referral.pk},
                 "misinfo:referral_update": {"pk": referral.pk},
+            }.get(name, {})
+        if name.startswith("roster:"):
+            return {
+                "roster:detail": {"pk": duty.pk},
+                "roster:edit": {"pk": duty.pk},
+                "roster:generate": {"pk": duty.pk},
+                "roster:issue": {"pk": duty.pk},
+                "roster:file": {"pk": duty.pk, "fmt": "xlsx"},
+                "roster:shift_new": {"pk": duty.pk},
+                "roster:shift": {"pk": duty.pk, "shift_pk": shift.pk},
+                "roster:shift_delete": {"pk": duty.pk, "shift_pk": shift.pk},
+                "roster:members_add": {"pk": duty.pk},
+                "roster:member": {"pk": duty.pk, "member_pk": member.pk},
+                "roster:replace": {"pk": duty.pk, "assignment_pk": assignment.pk},
+                "roster:ical": {"key": feed.key},
+                "roster:swap_new": {"assignment_pk": own_shift.get(person.pk, assignment.pk)},
+                "roster:swap_answer": {"swap_pk": 1},
+                "roster:swap_decide": {"pk": duty.pk, "swap_pk": 1},
             }.get(name, {})
         if name == "public:verdict":
             return {"pk": case.pk}

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "listening",
     "situation",
     "outreach",
+    "roster",
     "portal",
     "api",
 ]
@@ -382,6 +383,9 @@ PORTAL_PAGE_SECONDS = env_int("PORTAL_PAGE_SECONDS", 300)
 # asking again (`X-Accel-Expires`; then it asks with the ETag and mostly gets 304). A published
 # verdict is on the portal within this many seconds; 0: nginx keeps nothing.
 PORTAL_PROXY_SECONDS = env_int("PORTAL_PROXY_SECONDS", 5)
+# Duty rosters: how long the solver may look for a better rotation (it stops earlier when it proves
+# the best; an impossible roster's explanation has as long again).
+ROSTER_SOLVE_SECONDS = env_int("ROSTER_SOLVE_SECONDS", 8)
 # Requests to the carriers: the division in the letters' symbol ("Số: 12/STTTT-BCVT").
 OUTREACH_CARRIER_DIVISION = env_str("OUTREACH_CARRIER_DIVISION", "BCVT")
 # Delivery of an issued bulletin: tries per recipient before it shows as failed (resend by hand).

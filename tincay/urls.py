@@ -18,6 +18,7 @@ urlpatterns = [
     path("listening/", include("listening.urls")),
     path("situation/", include("situation.urls")),
     path("outreach/", include("outreach.urls")),
+    path("roster/", include("roster.urls")),
     path("", include((misinfo_public + situation_public, "public"))),
     path("", include("portal.urls")),
     path("", include("core.urls")),
