@@ -78,6 +78,7 @@ bench: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m scripts.bench_tts
 	$(PY) -m scripts.bench_smpp
 	$(PY) -m scripts.bench_http_sms
+	$(TEST_ENV) $(PY) -m scripts.bench_roster
 	@scripts/system-deps bench
 	$(TEST_ENV) $(PY) -m scripts.bench_portal
 

@@ -269,10 +269,8 @@ class RosterEvent(models.Model):
 
     LABELS = {
         "generate": _("generated"),
-        "replan": _("re-planned"),
         "replace": _("a shift given to a replacement"),
         "swap": _("shifts swapped"),
-        "issue": _("issued"),
     }
 
     roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="events")
@@ -293,6 +291,15 @@ class RosterEvent(models.Model):
 
     @property
     def label(self) -> str:
+        """What happened, in the reader's language (`note` keeps the data: a day, a number)."""
+        if self.kind == "replan":
+            try:
+                day = datetime.date.fromisoformat(self.note)
+            except ValueError:
+                return str(_("re-planned"))
+            return str(_("re-planned from %(day)s") % {"day": day.strftime("%d/%m/%Y")})
+        if self.kind == "issue":
+            return str(_("issued as notice No. %(n)s") % {"n": self.note})
         return str(self.LABELS.get(self.kind, self.kind))
 
 

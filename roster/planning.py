@@ -231,8 +231,7 @@ def generate(
         fields += ["state", "replaces"]
     roster.save(update_fields=fields)
     kind = "replan" if replan_from else "generate"
-    note = _("Re-planned from %(day)s.") % {"day": replan_from.strftime("%d/%m/%Y")} if replan_from else ""
-    record(roster, actor, kind, changes, note)
+    record(roster, actor, kind, changes, replan_from.isoformat() if replan_from else "")
     return Outcome(changes=changes, seconds=solution.seconds, status=solution.status)
 
 
@@ -457,7 +456,7 @@ def decide_swap(manager, swap, approve: bool, reason: str = "") -> list[dict]:
         changes = changes_between(removed, added, shifts)
         if roster.state == Roster.State.ISSUED:
             Roster.objects.filter(pk=roster.pk).update(state=Roster.State.DRAFT, replaces=roster.number)
-        record(roster, manager, "swap", changes, _("Swap approved."))
+        record(roster, manager, "swap", changes)
     swap.state = "approved" if approve else "refused"
     swap.decided_by, swap.decided_at, swap.reason = manager, timezone.now(), reason[:300]
     swap.save(update_fields=["state", "decided_by", "decided_at", "reason"])

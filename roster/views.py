@@ -100,6 +100,9 @@ def roster_edit(request, pk):
             roster = form.save()
             # Days outside a shortened period lose their shifts.
             roster.assignments.exclude(day__gte=roster.start, day__lte=roster.end).delete()
+            if roster.state == Roster.State.ISSUED and form.changed_data:
+                roster.state, roster.replaces = Roster.State.DRAFT, roster.number  # to be issued again
+                roster.save(update_fields=["state", "replaces"])
             audit.record(request.user, "roster.update", roster, before=before, after=audit.snapshot(roster))
         return redirect("roster:detail", roster.pk)
     return render(request, "roster/form.html", {"form": form, "roster": roster, "title": _("Change the roster")})
@@ -149,7 +152,7 @@ def roster_generate(request, pk):
                 messages.error(request, error)
             return redirect("roster:detail", roster.pk)
         replan_from = form.cleaned_data["day"]
-    elif roster.state == Roster.State.ISSUED:
+    elif roster.number:
         messages.error(request, _("An issued roster is re-planned from a day, not generated anew."))
         return redirect("roster:detail", roster.pk)
     try:

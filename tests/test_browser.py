@@ -635,3 +635,61 @@ def test_a_citizen_on_a_phone_finds_a_verdict_without_accents_and_reports_with_a
     found = {path: issues for path, issues in found.items() if issues}
     assert not found, found
     assert problems == [], problems
+
+
+def test_a_quarantine_re_plans_the_data_centre_roster_and_the_office_issues_it_again(demo, browser):
+    """Issue 9's end: the IT centre records a quarantine for one engineer from tomorrow, the roster
+    shows who is now unavailable on their shifts, a re-plan from that day keeps the days before and
+    takes the engineer off, and the Office issues it again as a DOCX that replaces the first notice."""
+    import datetime
+    import io
+    import zipfile
+
+    from playwright.sync_api import expect
+
+    server, _env = demo
+    page, problems = _page(browser)
+    _login(page, server, "cntt")
+    page.goto(f"{server}/roster/")
+    page.get_by_role("link", name="Lịch trực vận hành Trung tâm dữ liệu", exact=False).click()
+    expect(page.get_by_role("heading", name="Lịch", exact=True)).to_be_visible()
+    first_number = page.get_by_text("Thông báo số", exact=False).first.inner_text()
+    end = page.locator("table.roster-grid tbody tr").count()
+    from zoneinfo import ZoneInfo
+
+    today = datetime.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()  # the server's day
+    start = min(today + datetime.timedelta(days=1), today.replace(day=end))
+    page.goto(f"{server}/roster/unavailability/")
+    page.select_option("#id_person", label="Trần Quốc Bảo")
+    page.fill("#id_start", start.isoformat())
+    page.fill("#id_end", today.replace(day=end).isoformat())
+    page.select_option("#id_reason", "quarantine")
+    page.fill("#id_note", "F0, cách ly 14 ngày")
+    page.get_by_role("button", name="Ghi nhận").click()
+    # Back on the roster: his shifts from tomorrow are listed, with a re-plan from the first of them.
+    expect(page.get_by_role("heading", name="Người không thể trực nhưng đang có ca")).to_be_visible()
+    _shot(page, "roster-quarantine-conflicts")
+    page.get_by_role("button", name="Lập lại", exact=True).click()
+    expect(page.get_by_text("Đã lập lại trong", exact=False)).to_be_visible()
+    expect(page.get_by_role("heading", name="Người không thể trực nhưng đang có ca")).to_have_count(0)
+    for row in page.locator("table.roster-grid tbody tr").all()[start.day - 1 :]:
+        assert "Trần Quốc Bảo" not in row.inner_text()
+    _shot(page, "roster-replanned")
+    assert problems == [], problems
+
+    page, problems = _page(browser)
+    _login(page, server, "vanphong")
+    page.goto(f"{server}/roster/")
+    page.get_by_role("link", name="Lịch trực vận hành Trung tâm dữ liệu", exact=False).click()
+    expect(page.get_by_text("cần ban hành lại", exact=False)).to_be_visible()
+    page.get_by_role("button", name="Ban hành lịch trực").click()
+    expect(page.locator(".message--success")).to_contain_text("Đã ban hành Thông báo số")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="DOCX").click()
+    content = Path(download.value.path()).read_bytes()
+    text = zipfile.ZipFile(io.BytesIO(content)).read("word/document.xml").decode()
+    replaced = first_number.split("Thông báo số ")[1].split(" ")[0]
+    assert f"thay thế Thông báo số {replaced}" in text and "THÔNG BÁO" in text
+    (ARTIFACTS / "roster-reissued.docx").write_bytes(content)
+    _shot(page, "roster-reissued")
+    assert problems == [], problems
