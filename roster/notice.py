@@ -202,8 +202,6 @@ def issue(person, roster: Roster, now: datetime.datetime | None = None) -> Roste
         content = official.render_docx(document(roster))
         roster.docx, roster.docx_sha256 = content, hashlib.sha256(content).hexdigest()
         roster.save()
-        RosterEvent.objects.create(
-            roster=roster, actor=person, kind="issue", note=roster.number
-        )
+        RosterEvent.objects.create(roster=roster, actor=person, kind="issue", note=roster.number)
         audit.record(person, "roster.issue", roster, after={"number": roster.number, "sha256": roster.docx_sha256})
     return roster
