@@ -133,6 +133,8 @@ PERMISSIONS: dict[str, frozenset] = {
     "roster.issue": frozenset({Role.OFFICE, Role.IT_CENTRE, Role.LEADER, Role.ADMIN}),
     # Who reported a tip: only inspectors and leaders (and administrators).
     "misinfo.reporter": frozenset({Role.INSPECTOR, Role.LEADER, Role.ADMIN}),
+    # The system's health details and metrics (/healthz with details, /metrics): who runs it.
+    "system.health": frozenset({Role.ADMIN, Role.IT_CENTRE}),
     # Django admin (configuration) is for administrators only.
     "admin.site": frozenset({Role.ADMIN}),
 }

@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organisation and access")
 
     def ready(self):
-        from . import directory, signals  # noqa: F401  (connect their receivers)
+        from . import directory, scheduler, signals  # noqa: F401  (connect their receivers)
+
+        scheduler.register("core.heartbeat", scheduler.worker_heartbeat)

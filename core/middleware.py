@@ -1,9 +1,13 @@
+import logging
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from .audit import current_ip
 from .clientip import client_ip
+
+log = logging.getLogger(__name__)
 
 
 class LanguageMiddleware:
@@ -40,3 +44,24 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+
+class MetricsMiddleware:
+    """Counts each request and its time for /metrics (core.health.count_request). First in the
+    list, so it times everything; it never fails a request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        start = time.perf_counter()
+        response = self.get_response(request)
+        try:
+            from .health import count_request
+
+            count_request(request.method, response.status_code, time.perf_counter() - start)
+        except Exception:  # metrics must never break a page (a cache down: /healthz says so)
+            log.debug("request not counted", exc_info=True)
+        return response

@@ -409,3 +409,20 @@ class RateCount(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count}"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background part, for /healthz: the scheduler's tick
+    ("scheduler"), the task worker running the heartbeat task ("worker"), each scheduled job's
+    last run ("job:<name>", with its result)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    at = models.DateTimeField()
+    detail = models.CharField(max_length=200, blank=True)
+
+    def __str__(self):
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def beat(cls, name: str, detail: str = "", at=None) -> None:
+        cls.objects.update_or_create(name=name[:100], defaults={"at": at or timezone.now(), "detail": detail[:200]})

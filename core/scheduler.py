@@ -16,6 +16,8 @@ def register(name: str, func) -> None:
 
 
 def run_once(now=None) -> dict[str, object]:
+    from .models import Heartbeat
+
     now = now or timezone.now()
     results = {}
     for name, func in JOBS.items():
@@ -24,4 +26,22 @@ def run_once(now=None) -> dict[str, object]:
         except Exception:  # one failing job must not stop the others; it is retried next tick
             log.exception("Scheduled job %s failed", name)
             results[name] = "error"
+        Heartbeat.beat(f"job:{name}", str(results[name]))
+    Heartbeat.beat("scheduler", f"{len(JOBS)} jobs")
     return results
+
+
+def worker_heartbeat(now) -> str:
+    """Queue the heartbeat task unless one is already waiting: the worker stamps "worker" when it
+    runs it, so /healthz sees whether tasks are being run at all (not just queued)."""
+    from django.conf import settings
+
+    from .tasks import heartbeat
+
+    if "django_tasks_db" in settings.TASKS["default"]["BACKEND"]:
+        from django_tasks_db.models import DBTaskResult
+
+        if DBTaskResult.objects.filter(status="READY", task_path__endswith=".heartbeat").exists():
+            return "waiting"
+    heartbeat.enqueue()
+    return "queued"

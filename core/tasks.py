@@ -18,3 +18,12 @@ def enqueue_on_commit(task_obj, *args, **kwargs) -> None:
     """Enqueue only once the surrounding transaction has committed, so a rolled-back change
     never sends anything and the worker never sees rows that do not exist yet."""
     transaction.on_commit(lambda: task_obj.enqueue(*args, **kwargs))
+
+
+@task()
+def heartbeat() -> str:
+    """Proves a worker runs tasks: /healthz reads the stamp (core.health)."""
+    from .models import Heartbeat
+
+    Heartbeat.beat("worker", "task run")
+    return "ok"

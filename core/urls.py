@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import views, views_health
 
 
 class UnitCodeConverter:
@@ -22,6 +22,8 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login, name="login"),
+    path("healthz", views_health.healthz, name="healthz"),
+    path("metrics", views_health.metrics, name="metrics"),
     path("login/verify/", views.verify, name="verify"),
     path("logout/", views.logout, name="logout"),
     path("orgunits/", views.orgunit_list, name="orgunit_list"),

@@ -1,0 +1,88 @@
+"""/healthz and /metrics: the status a load balancer reads, the details and Prometheus's text for
+whoever has system.health (a session or an API token); the worker's and the scheduler's heartbeats."""
+
+import datetime
+
+from django.utils import timezone
+
+from core import health, scheduler, tasks
+from core.models import ApiToken, Heartbeat
+from core.roles import Role
+
+
+def alive():
+    scheduler.run_once()  # stamps the scheduler and each job, queues the heartbeat task
+    tasks.heartbeat.call()  # as the worker would
+
+
+def test_the_status_alone_for_anyone_and_the_details_for_the_it_centre(client, login, people):
+    alive()
+    body = client.get("/healthz").json()
+    assert body == {"status": "ok"}
+    login(people[Role.IT_CENTRE])
+    response = client.get("/healthz")
+    checks = response.json()["checks"]
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert checks["database"]["ok"] and checks["cache"]["ok"] and checks["portal_cache"]["ok"]
+    assert checks["queue"]["ok"] and checks["queue"]["depth"] >= 0
+    assert checks["worker"]["ok"] and checks["scheduler"]["ok"]
+    assert "core.heartbeat" in checks["jobs"] and checks["jobs_failing"] == []
+    login(people[Role.PRESS])
+    assert "checks" not in client.get("/healthz").json()
+
+
+def test_a_worker_that_runs_nothing_makes_the_system_degraded(client):
+    alive()
+    Heartbeat.objects.filter(name="worker").update(at=timezone.now() - datetime.timedelta(minutes=30))
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["status"] == "degraded"
+
+
+def test_a_failing_job_makes_the_system_degraded_and_is_named(client, login, people, monkeypatch):
+    def broken(now):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(scheduler.JOBS, "test.broken", broken)
+    alive()
+    login(people[Role.ADMIN])
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded" and body["checks"]["jobs_failing"] == ["test.broken"]
+
+
+def test_without_the_database_it_fails_with_503(client, monkeypatch):
+    def down():
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(health, "_database", down)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json() == {"status": "fail"}
+
+
+def test_the_heartbeat_task_is_queued_once_while_it_waits():
+    from django_tasks_db.models import DBTaskResult
+
+    scheduler.worker_heartbeat(timezone.now())
+    assert scheduler.worker_heartbeat(timezone.now()) == "waiting"
+    assert DBTaskResult.objects.filter(status="READY", task_path__endswith=".heartbeat").count() == 1
+
+
+def test_metrics_need_a_token_and_speak_prometheus(client, people):
+    alive()
+    assert client.get("/metrics").status_code == 401
+    _token, press_key = ApiToken.issue(people[Role.PRESS], "x")
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {press_key}"}).status_code == 401
+    client.get("/")
+    client.get("/su-that/")
+    client.get("/no-such-page/")
+    _token, key = ApiToken.issue(people[Role.ADMIN], "prometheus")
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = response.content.decode()
+    assert "# TYPE tincay_up gauge" in text and "\ntincay_up 1\n" in text
+    assert 'tincay_http_requests_total{method="GET",status="2xx"}' in text
+    assert 'tincay_http_requests_total{method="GET",status="4xx"}' in text
+    assert 'tincay_http_request_duration_seconds_bucket{le="+Inf"}' in text
+    assert "tincay_queue_depth" in text and 'tincay_tasks{state="' in text and "tincay_sms_parts" in text
+    for line in text.splitlines():  # every sample line is "name{labels} value" or "name value"
+        if line and not line.startswith("#"):
+            float(line.rsplit(" ", 1)[1])
