@@ -74,6 +74,18 @@ def queue() -> dict:
         out["failed_last_day"] = DBTaskResult.objects.filter(
             status="FAILED", finished_at__gte=timezone.now() - timezone.timedelta(days=1)
         ).count()
+    elif "django_tasks_rq" in backend:
+        import django_rq
+
+        redis_queue = django_rq.get_queue("default")
+        out["depth"] = redis_queue.count
+        first = redis_queue.get_job_ids(0, 0)
+        job = redis_queue.fetch_job(first[0]) if first else None
+        enqueued = job.enqueued_at if job is not None else None
+        if enqueued is not None and timezone.is_naive(enqueued):
+            enqueued = timezone.make_aware(enqueued, timezone.UTC)
+        out["oldest_seconds"] = round((timezone.now() - enqueued).total_seconds()) if enqueued else 0
+        out["failed_last_day"] = redis_queue.failed_job_registry.count  # kept a day (RQ_QUEUES)
     return out
 
 
@@ -178,8 +190,6 @@ def exposition() -> str:
             family(f"tincay_{part}_heartbeat_age_seconds", "gauge", f"Seconds since the {part}'s last sign of life.",
                    [({}, age)])  # fmt: skip
     if checks["database"]["ok"]:
-        from django_tasks_db.models import DBTaskResult
-
         from listening.models import Alert
         from misinfo.models import Tip
         from outreach.models import Part
@@ -187,7 +197,10 @@ def exposition() -> str:
         def by(model, field):
             return [({"state": r[field]}, r["n"]) for r in model.objects.values(field).annotate(n=Count("pk"))]
 
-        family("tincay_tasks", "gauge", "Background tasks by state.", by(DBTaskResult, "status"))
+        if "DatabaseBackend" in checks.get("queue", {}).get("backend", ""):
+            from django_tasks_db.models import DBTaskResult
+
+            family("tincay_tasks", "gauge", "Background tasks by state.", by(DBTaskResult, "status"))
         family("tincay_sms_parts", "gauge", "SMS parts by state.", by(Part, "state"))
         family("tincay_alerts", "gauge", "Social listening alerts by state.", by(Alert, "state"))
         family("tincay_tips", "gauge", "Reports of false information received.", [({}, Tip.objects.count())])

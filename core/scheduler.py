@@ -38,10 +38,19 @@ def worker_heartbeat(now) -> str:
 
     from .tasks import heartbeat
 
-    if "django_tasks_db" in settings.TASKS["default"]["BACKEND"]:
+    backend = settings.TASKS["default"]["BACKEND"]
+    if "django_tasks_db" in backend:
         from django_tasks_db.models import DBTaskResult
 
         if DBTaskResult.objects.filter(status="READY", task_path__endswith=".heartbeat").exists():
             return "waiting"
+    elif "django_tasks_rq" in backend:
+        import django_rq
+
+        waiting = django_rq.get_queue("default")
+        for job_id in waiting.get_job_ids(0, 999):
+            job = waiting.fetch_job(job_id)
+            if job is not None and job.func_name.endswith(".heartbeat"):
+                return "waiting"
     heartbeat.enqueue()
     return "queued"

@@ -402,6 +402,12 @@ class HttpSmsServer:
                 receipt = {"id": part.message_id, "state": state, "error": error, "done_at": done_at}
                 self._receipts.append((due, receipt))
 
+    def receipts_made(self) -> int:
+        """How many receipts exist (due or not): made once an answer has reached its socket, which
+        is after the client may have read it — a test waits for them before fetching."""
+        with self._lock:
+            return len(self._receipts)
+
     def _receipt_page(self, after: str) -> tuple[int, dict]:
         """(status, payload) of GET /receipts?after=…: the receipts due after the cursor."""
         with self._lock:

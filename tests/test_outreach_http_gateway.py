@@ -353,6 +353,9 @@ def test_a_silent_gateway_is_given_up_after_the_timeout():
 def test_a_receipt_that_was_not_stored_is_fetched_again(server, connect):
     gateway = connect()
     results = send_all(gateway, many_parts(3))
+    deadline = time.monotonic() + 30  # the server makes them just after its answer is written
+    while server.receipts_made() < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
     seen, stored = [], []
 
     def store_but_fail_on_the_second(receipt):

@@ -183,16 +183,25 @@ CACHES["portal"] = (
 )
 
 # --- Tasks --------------------------------------------------------------------------------
-# "database" (django-tasks-db, default; `manage.py db_worker` runs them) or "immediate"
-# (runs in the request; for scripts). The Redis/RQ option for several machines is issue 10.
+# "database" (django-tasks-db, default; `manage.py db_worker` runs them), "rq" (Redis Queue on
+# REDIS_URL, for several machines; `manage.py rqworker --job-class django_tasks_rq.backend.Job
+# --with-scheduler default` runs them) or "immediate" (runs in the request; for scripts).
 TASK_BACKEND = env_str("TASK_BACKEND", "database")
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",
 }
 if TASK_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASK_BACKEND={TASK_BACKEND!r}: expected one of {sorted(_TASK_BACKENDS)}")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND], "QUEUES": ["default"]}}
+if TASK_BACKEND == "rq":
+    RQ_URL = env_secret("RQ_URL") or REDIS_URL
+    if not RQ_URL:
+        raise ImproperlyConfigured("TASK_BACKEND=rq needs REDIS_URL (or RQ_URL): the queue lives in Redis.")
+    INSTALLED_APPS += ["django_rq", "django_tasks"]
+    # Finished tasks' results are kept a day (for /healthz and the pages that show a task's state).
+    RQ_QUEUES = {"default": {"URL": RQ_URL, "DEFAULT_RESULT_TTL": 86400}}
 
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "core.Person"
