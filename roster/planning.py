@@ -18,7 +18,7 @@ from . import solver
 from .models import Assignment, Member, Roster, RosterEvent, Unavailability
 
 HISTORY_DAYS = 7  # the days before a roster's start that count for rest and days in a row
-# Public holidays on fixed dates (the lunar ones — Tết, Hùng Kings — are added per year on the roster).
+# Public holidays on fixed dates; the lunar ones (Tết, the Hùng Kings) are not counted yet.
 FIXED_HOLIDAYS = ((1, 1), (4, 30), (5, 1), (9, 1), (9, 2))
 
 

@@ -332,3 +332,16 @@ def test_the_telephone_exchange_reads_where_to_forward_the_hotline(client, peopl
             "until": duty.ends_at.isoformat(),
         }
     ]
+
+
+def test_the_staff_home_page_says_who_is_on_duty_now(client, login, people, monkeypatch):
+    from roster import routing
+
+    roster = data_centre()
+    duty = roster.assignments.select_related("person", "shift").first()
+    monkeypatch.setattr(routing, "on_duty", lambda at=None: [duty])
+    login(people[Role.INSPECTOR])
+    page = client.get("/").content.decode()
+    assert f"Đang trực: {duty.person.full_name} ({duty.shift.name})" in page
+    monkeypatch.setattr(routing, "on_duty", lambda at=None: [])
+    assert "Hiện không có ai trong ca trực." in client.get("/").content.decode()
