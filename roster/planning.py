@@ -432,7 +432,10 @@ def decide_swap(manager, swap, approve: bool, reason: str = "") -> list[dict]:
     it is now) or refuses it with a reason."""
     from .models import SwapRequest
 
-    swap = SwapRequest.objects.select_for_update().select_related("give__shift", "take__shift").get(pk=swap.pk)
+    # Only the request's row is locked (PostgreSQL locks no row of an outer join's nullable side).
+    swap = (
+        SwapRequest.objects.select_for_update(of=("self",)).select_related("give__shift", "take__shift").get(pk=swap.pk)
+    )
     if swap.state != "accepted":
         raise PlanningError([_("Only a request the partner accepted is decided.")])
     roster = Roster.objects.select_for_update().get(pk=swap.roster_id)

@@ -439,7 +439,7 @@ def url_args(people):
         for p in people.values()
         if not Assignment.objects.filter(roster=duty, day=duty.end, shift=night, person=p).exists()
     }
-    feed = CalendarFeed.for_person(people[R.LEADER])
+    calendar = CalendarFeed.for_person(people[R.LEADER])
 
     def args(name, person):
         if name.startswith("listening:"):
@@ -484,7 +484,7 @@ def url_args(people):
                 "roster:members_add": {"pk": duty.pk},
                 "roster:member": {"pk": duty.pk, "member_pk": member.pk},
                 "roster:replace": {"pk": duty.pk, "assignment_pk": assignment.pk},
-                "roster:ical": {"key": feed.key},
+                "roster:ical": {"key": calendar.key},
                 "roster:swap_new": {"assignment_pk": own_shift.get(person.pk, assignment.pk)},
                 "roster:swap_answer": {"swap_pk": 1},
                 "roster:swap_decide": {"pk": duty.pk, "swap_pk": 1},

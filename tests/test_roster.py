@@ -194,17 +194,18 @@ def test_the_xlsx_lists_every_day(client, login, people):
 
 
 def _future_pair(roster, shift_code):
-    """Two people with shifts of `shift_code` on two different coming days, each free the other day."""
-    rows = list(Assignment.objects.filter(roster=roster, shift__code=shift_code, day__gt=roster.start).order_by("day"))
-    plan = planning.plan_of(roster)
+    """Two people's shifts of `shift_code` on different days that they could exchange within the
+    rules (the demo's plan comes from the solver: which pair works differs from run to run)."""
+    rows = list(
+        Assignment.objects.filter(roster=roster, shift__code=shift_code, day__gt=roster.start)
+        .select_related("shift", "person")
+        .order_by("day")
+    )
     for a in rows:
         for b in rows:
-            if a.person_id != b.person_id and a.day != b.day:
-                busy_a = any(a.person_id in ids for (d, _c), ids in plan.items() if d == b.day)
-                busy_b = any(b.person_id in ids for (d, _c), ids in plan.items() if d == a.day)
-                if not busy_a and not busy_b:
-                    return a, b
-    raise AssertionError("no pair found")
+            if a.person_id != b.person_id and a.day != b.day and not planning._swap_problems(roster, a, b.person, b):
+                return a, b
+    raise AssertionError("no exchange within the rules in the demo roster")
 
 
 def test_a_swap_is_asked_accepted_and_approved_with_the_rules_checked(client, login, people, monkeypatch):
