@@ -22,13 +22,7 @@ from vntext import clean_query, fold
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        if not token or len(token) > 200:
-            return None
-        found = (
-            ApiToken.objects.select_related("person__organisation__org_unit")
-            .filter(key_hash=ApiToken.hash_key(token), revoked_at__isnull=True, person__is_active=True)
-            .first()
-        )
+        found = ApiToken.active(token)
         if found is None:
             return None
         # Touch last_used_at at most once a minute: no write on every request.

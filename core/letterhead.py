@@ -21,6 +21,15 @@ def bare_name(name: str) -> str:
     return name
 
 
+# The plan every document of the campaign cites.
+PLAN = "Kế hoạch số 52/KH-STTTT ngày 19/7/2021 của Sở Thông tin và Truyền thông"
+
+
+def leader_authority(person) -> str:
+    """How a leader signs: a deputy director for the director (KT.), or the director."""
+    return "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" if "phó" in (person.position or "").lower() else "GIÁM ĐỐC"
+
+
 @dataclass
 class Letterhead:
     parent: str  # "UBND TỈNH KIÊN GIANG"
@@ -55,6 +64,6 @@ def letterhead(root: OrgUnit | None = None) -> Letterhead:
     leader = Person.objects.filter(role=Role.LEADER, is_active=True).order_by("pk").first()
     authority, signer = "GIÁM ĐỐC", ""
     if leader is not None:
-        authority = "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" if "phó" in leader.position.lower() else "GIÁM ĐỐC"
+        authority = leader_authority(leader)
         signer = leader.full_name
     return Letterhead(f"UBND {root.name.upper()}" if root else "", name, symbol, place, authority, signer)

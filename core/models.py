@@ -388,6 +388,17 @@ class ApiToken(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
+    def active(cls, key: str) -> "ApiToken | None":
+        """The live token with this key, of an active person (None for an empty or oversize key)."""
+        if not key or len(key) > 200:
+            return None
+        return (
+            cls.objects.select_related("person__organisation__org_unit")
+            .filter(key_hash=cls.hash_key(key), revoked_at__isnull=True, person__is_active=True)
+            .first()
+        )
+
+    @classmethod
     def issue(cls, person: Person, name: str) -> tuple["ApiToken", str]:
         key = "tc_" + secrets.token_urlsafe(32)
         token = cls.objects.create(person=person, name=name, prefix=key[:10], key_hash=cls.hash_key(key))

@@ -15,14 +15,8 @@ def _authorised(request) -> bool:
     user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
     if user is None:
         header = request.headers.get("Authorization", "")
-        key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-        if key and len(key) <= 200:
-            found = (
-                ApiToken.objects.select_related("person")
-                .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, person__is_active=True)
-                .first()
-            )
-            user = found.person if found else None
+        found = ApiToken.active(header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else "")
+        user = found.person if found else None
     return user is not None and can(user, "system.health")
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from core.access import can, can_see, scope_root
-from core.letterhead import letterhead
+from core.letterhead import PLAN, letterhead
 from core.models import Organisation, OrgUnit
 from core.tasks import enqueue_on_commit
 from core.validation import check_text
@@ -32,7 +32,6 @@ from .models import CarrierLine, CarrierRequest, KeyMessage
 R = CarrierRequest.State
 MAX_WINDOW = datetime.timedelta(days=7)
 MAX_REACHED = 100_000_000
-PLAN = "Kế hoạch số 52/KH-STTTT ngày 19/7/2021 của Sở Thông tin và Truyền thông"
 
 
 def carriers():

@@ -64,7 +64,6 @@ class Roster(models.Model):
         related_name="rosters",
     )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.DRAFT)
-    version = models.PositiveSmallIntegerField(default=1)  # +1 at each issue after the first
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -16,14 +16,13 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from core.access import can, can_see
-from core.letterhead import letterhead
+from core.letterhead import PLAN, leader_authority, letterhead
 from core.models import OrgUnit
 from documents import official
 from documents.spreadsheet import render_xlsx
 
 from .models import Roster, RosterEvent
 
-PLAN = "Kế hoạch số 52/KH-STTTT ngày 19/7/2021 của Sở Thông tin và Truyền thông"
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 KIND_WORDS = {
     Roster.Kind.OFFICE: "phân công làm việc luân phiên",
@@ -79,7 +78,7 @@ def _signer(roster: Roster) -> tuple[str, str]:
         return head.signer_authority, head.signer_name
     position = (person.position or "").strip()
     if person.role == "leader":
-        return ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" if "phó" in position.lower() else "GIÁM ĐỐC"), person.full_name
+        return leader_authority(person), person.full_name
     return f"TL. GIÁM ĐỐC\n{position.upper() or 'CHÁNH VĂN PHÒNG'}", person.full_name
 
 
@@ -198,7 +197,6 @@ def issue(person, roster: Roster, now: datetime.datetime | None = None) -> Roste
         roster.issued_on, roster.issued_by, roster.state = day, person, Roster.State.ISSUED
         if previous and not roster.replaces:
             roster.replaces = previous
-        roster.version = roster.version + 1 if previous else roster.version
         content = official.render_docx(document(roster))
         roster.docx, roster.docx_sha256 = content, hashlib.sha256(content).hexdigest()
         roster.save()

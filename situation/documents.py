@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from core.letterhead import letterhead
+from core.letterhead import leader_authority, letterhead
 from documents import charts, official
 
 from .compose import d, n, signed
@@ -271,8 +271,7 @@ def _signer(bulletin: Bulletin, head) -> tuple[str, str]:
     person = bulletin.approved_by if bulletin.approved_by_id else None
     if person is None:
         return head.signer_authority, head.signer_name
-    deputy = "phó" in (person.position or "").lower()
-    return ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC" if deputy else "GIÁM ĐỐC"), person.full_name
+    return leader_authority(person), person.full_name
 
 
 def render_pdf(bulletin: Bulletin) -> bytes:
