@@ -277,7 +277,9 @@ def test_a_quarantine_mid_period_changes_only_what_it_must(solved):
     kept = {key: frozenset(people) for key, people in first.assignments.items() if key[0] < day(7)}
     previous = {key: frozenset(people) for key, people in first.assignments.items()}
     replan = dataclasses.replace(problem, people=people, fixed=kept, previous=previous)
-    second = solve(replan, time_limit=LIMIT)
+    # Room to prove the fewest changes on a loaded machine: the solver stops as soon as it has.
+    second = solve(replan, time_limit=60)
+    assert second.status == "optimal"
 
     assert check(replan, second.assignments) == []
     assert all(second.assignments[key] == tuple(sorted(people)) for key, people in kept.items())
