@@ -3,9 +3,16 @@ test database; every test runs in a transaction that is rolled back, so tests se
 named people (the demo log-ins) and cannot disturb one another."""
 
 import tempfile
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection
+from django.utils import timezone
+from pytest_django.plugin import blocking_manager_key
 
 from core import demo
 from core.models import Person
@@ -41,10 +48,43 @@ USERNAME_BY_ROLE = {
 }
 
 
+# The day (Vietnam time) the demo data was loaded for, and the database as the migrations left it.
+_demo = {"day": None, "migrated": None}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        _demo["migrated"] = connection.creation.serialize_db_to_string()
         demo.load_all()
+    _demo["day"] = timezone.localdate()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """The demo data is "as of today" (today's draft bulletin, this week's reports, this
+    month's rosters), and so are the tests. A run that crosses midnight in Vietnam (17:00 UTC)
+    would compare yesterday's data with today's date: load the demo again for the new day,
+    from the database as the migrations left it (their data rows included), before the next
+    test opens its transaction."""
+    if _demo["day"] is None or _demo["day"] == timezone.localdate():
+        return
+    # SQLite empties tables with DELETE, which the audit log's triggers refuse: lift them meanwhile
+    # (PostgreSQL's TRUNCATE is not a row operation).
+    triggers = import_module("core.migrations.0002_audit_append_only")
+    with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for sql in triggers.SQLITE_UNDO:
+                cursor.execute(sql)
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        if connection.vendor == "sqlite":
+            for sql in triggers.SQLITE:
+                cursor.execute(sql)
+        connection.creation.deserialize_db_from_string(_demo["migrated"])
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+            cursor.execute(sql)  # the rows came with their ids: sequences follow
+        demo.load_all()
+    _demo["day"] = timezone.localdate()
 
 
 def pytest_collection_modifyitems(items):
