@@ -17,6 +17,7 @@ from pytest_django.plugin import blocking_manager_key
 from core import demo
 from core.models import Person
 from core.roles import Role
+from tests import taskqueue
 
 # Tests log in many times: a fast hasher (not a weaker product, only a faster test).
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -103,6 +104,7 @@ def _vietnamese_and_fresh_cache(settings):
 
     cache.clear()
     caches["portal"].clear()  # pages of another test's (rolled back) data
+    taskqueue.empty()  # on Redis Queue, another test's tasks (the queue is outside the transaction)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from core import actions, demo
 from core.models import Contact, Organisation, OrgUnit, Person
 from core.roles import Role
 from core.tasks import send_email
+from tests import taskqueue
 
 
 def test_demo_is_idempotent():
@@ -46,31 +47,21 @@ def test_load_demo_prints_the_logins(capsys):
     assert demo.DEMO_PASSWORD in out and "thanhtra" in out and "Trịnh Tú Long" in out
 
 
-def _run_worker(monkeypatch):
-    """The real db_worker loop, in batch mode, inside this test's transaction. Its connection
-    hygiene for long-running processes (close_old_connections) would close the test's own
-    PostgreSQL connection mid-transaction, so only that is switched off."""
-    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-
-
 def test_role_change_email_is_enqueued_on_commit_and_sent_by_the_worker(
     people, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from django_tasks_db.models import DBTaskResult
-
     person = people[Role.DISTRICT_STEERING]
-    before = DBTaskResult.objects.count()
+    before = taskqueue.count()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         actions.change_role(people[Role.ADMIN], person, Role.DISTRICT_CULTURE, person.organisation)
-        assert DBTaskResult.objects.count() == before  # nothing is enqueued before the commit
+        assert taskqueue.count() == before  # nothing is enqueued before the commit
     assert len(callbacks) == 1
-    assert DBTaskResult.objects.count() == before + 1
-    _run_worker(monkeypatch)
+    assert taskqueue.count() == before + 1
+    taskqueue.run(monkeypatch)  # the backend's real worker loop, in this test's transaction
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [person.email]
     assert "Vai trò của bạn trong Tin Cậy nay là" in mail.outbox[0].body
-    assert DBTaskResult.objects.latest("enqueued_at").status == "SUCCESSFUL"
+    assert taskqueue.latest().status == "SUCCESSFUL"
 
 
 def test_rolled_back_change_enqueues_nothing(people, django_capture_on_commit_callbacks):

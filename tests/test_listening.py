@@ -14,6 +14,7 @@ from listening import actions, ingest
 from listening.models import Alert, Post, Source, Watchlist
 from misinfo.actions import Rejected
 from misinfo.models import Claim, Evidence, Tip
+from tests import taskqueue
 from vntext.matching import highlight, tokens
 from vntext.watch import Rule
 
@@ -92,8 +93,6 @@ def test_official_news_and_chatter_raise_nothing(tool):
 def test_watchlist_hit_raises_an_alert_and_emails_the_people_named(
     tool, people, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from django_tasks_db.models import DBTaskResult
-
     from listening.tasks import notify_watchers
 
     watchlist = Watchlist.objects.get(name="Phong tỏa Rạch Giá")
@@ -102,12 +101,12 @@ def test_watchlist_hit_raises_an_alert_and_emails_the_people_named(
     alert = Alert.objects.get(post__external_id="w1")
     assert result.alerts == 1 and alert.watchlist == watchlist and alert.post.org_unit.code == "899"
     assert len(callbacks) == 1  # one email task per watchlist and batch, queued once committed
-    queued = DBTaskResult.objects.latest("enqueued_at")
-    assert queued.task_path.endswith("notify_watchers") and queued.args_kwargs["args"] == [
+    queued = taskqueue.latest()
+    assert queued.path.endswith("notify_watchers") and queued.args == [
         watchlist.pk,
         [alert.post_id],
     ]
-    assert notify_watchers.call(*queued.args_kwargs["args"]) == 2  # what the worker runs
+    assert notify_watchers.call(*queued.args) == 2  # what the worker runs
     told = {m.to[0] for m in mailoutbox}
     assert told == {p.email for p in watchlist.notify.all()} and told
     assert "phong tỏa" in mailoutbox[0].body.lower()

@@ -11,6 +11,7 @@ from core.models import AuditEvent, OrgUnit, Person
 from core.roles import Role
 from misinfo import actions
 from misinfo.models import Case, Claim, Tip
+from tests import taskqueue
 
 RG, PQ = "899", "911"
 
@@ -296,8 +297,6 @@ def _verdict_case(people, text="Xông hơi bằng sả chanh mỗi ngày diệt 
 
 
 def test_publication_needs_a_leader_who_did_not_write_the_verdict(people, django_capture_on_commit_callbacks):
-    from django_tasks_db.models import DBTaskResult
-
     case = _verdict_case(people)
     with pytest.raises(PermissionDenied):
         actions.approve_verdict(people[Role.INSPECTOR], case)
@@ -306,11 +305,11 @@ def test_publication_needs_a_leader_who_did_not_write_the_verdict(people, django
     with pytest.raises(actions.Rejected):
         actions.approve_verdict(leader, Case.objects.get(pk=case.pk))
     Case.objects.filter(pk=case.pk).update(verdict_by=people[Role.INSPECTOR])
-    before = DBTaskResult.objects.count()
+    before = taskqueue.count()
     with django_capture_on_commit_callbacks(execute=True):
         case = actions.approve_verdict(leader, Case.objects.get(pk=case.pk))
     assert case.published_at and case.approved_by == leader
-    assert DBTaskResult.objects.count() == before + 1  # the reporter who left an email is told
+    assert taskqueue.count() == before + 1  # the reporter who left an email is told
     with pytest.raises(actions.Rejected):
         actions.approve_verdict(leader, case)
 
@@ -763,15 +762,13 @@ def test_a_withdrawn_verdict_cannot_be_published_and_a_reopened_one_comes_off(pe
 def test_reporters_are_told_once_and_their_address_never_waits_in_the_queue(
     people, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from django_tasks_db.models import DBTaskResult
-
     from misinfo.tasks import tell_reporters
 
     case = _verdict_case(people)
     with django_capture_on_commit_callbacks(execute=True):
         case = actions.approve_verdict(people[Role.LEADER], case)
-    queued = DBTaskResult.objects.latest("enqueued_at")
-    assert "nguoidan@example.com" not in str(queued.args_kwargs)
+    queued = taskqueue.latest()
+    assert queued.path.endswith("tell_reporters") and "nguoidan@example.com" not in str((queued.args, queued.kwargs))
     assert tell_reporters.call(case.pk) == 1 and tell_reporters.call(case.pk) == 0  # told once
     assert mailoutbox[-1].to == ["nguoidan@example.com"]
 

@@ -13,6 +13,7 @@ from core.models import Organisation, OrgUnit, Person
 from core.roles import Role
 from reporting import actions, consolidation, importer, reminders, schedule
 from reporting.models import Reminder, ReportCycle, ReportForm, Submission, ValueChange
+from tests import taskqueue
 
 S = Submission.State
 LOCAL = schedule.LOCAL
@@ -518,9 +519,7 @@ def test_district_docx_follows_the_plans_form(client, people, form):
 
 
 def test_adhoc_request_opens_a_cycle_for_the_chosen_area(client, people, form, django_capture_on_commit_callbacks):
-    from django_tasks_db.models import DBTaskResult
-
-    tasks_before = DBTaskResult.objects.count()
+    tasks_before = taskqueue.count()
     client.force_login(people[Role.FOCAL_POINT])
     due = timezone.localdate() + datetime.timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
@@ -543,7 +542,7 @@ def test_adhoc_request_opens_a_cycle_for_the_chosen_area(client, people, form, d
     assert timezone.localtime(cycle.due_at).hour == 17
     # The two units of Phú Quốc are told at once, one email each person.
     assert (
-        DBTaskResult.objects.count() - tasks_before
+        taskqueue.count() - tasks_before
         == Person.objects.filter(
             organisation__org_unit__code=PQ, organisation__kind__in=["culture_office", "broadcast_centre"]
         )

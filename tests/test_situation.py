@@ -17,6 +17,7 @@ from core.roles import Role
 from situation import actions, compose, tasks
 from situation import figures as fig
 from situation.models import Bulletin, Delivery, Figure, FigureChange, Indicator, SituationDay
+from tests import taskqueue
 
 B = Bulletin.State
 
@@ -366,12 +367,9 @@ def test_the_draft_is_prepared_at_the_set_time_once_and_the_focal_point_told_onc
         assert actions.scheduled_draft(late) == 1
         assert actions.scheduled_draft(late) == 0  # a second scheduler does nothing
     assert Bulletin.objects.filter(date=today).count() == 1
-    from django_tasks_db.models import DBTaskResult
-
     from core.tasks import send_email
 
-    queued = DBTaskResult.objects.filter(task_path__endswith="send_email").latest("enqueued_at")
-    send_email.call(*queued.args_kwargs["args"])
+    send_email.call(*taskqueue.latest("send_email").args)
     assert mailoutbox[-1].to == ["daumoi@demo.tincay.invalid"]
     assert "Huyện Kiên Hải" in mailoutbox[-1].body
 
