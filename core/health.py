@@ -89,8 +89,22 @@ def queue() -> dict:
     return out
 
 
+def _rq_tasks_by_state() -> list:
+    """Redis Queue's jobs by state, named as the database queue names them (finished and failed
+    jobs are kept a day: RQ_QUEUES' result TTL)."""
+    import django_rq
+
+    redis_queue = django_rq.get_queue("default")
+    return [
+        ({"state": "READY"}, redis_queue.count + redis_queue.scheduled_job_registry.count),
+        ({"state": "RUNNING"}, redis_queue.started_job_registry.count),
+        ({"state": "SUCCESSFUL"}, redis_queue.finished_job_registry.count),
+        ({"state": "FAILED"}, redis_queue.failed_job_registry.count),
+    ]
+
+
 def heartbeats() -> dict:
-    from .models import Heartbeat
+    from .models import Heartbeat, ScheduledRun
 
     now = timezone.now()
     rows = {h.name: h for h in Heartbeat.objects.all()}
@@ -100,10 +114,15 @@ def heartbeats() -> dict:
         return None if row is None else round((now - row.at).total_seconds())
 
     jobs = {
-        name.removeprefix("job:"): {"at": row.at.isoformat(), "age_seconds": age(name), "result": row.detail}
-        for name, row in sorted(rows.items())
-        if name.startswith("job:")
+        run.job: {
+            "at": run.started_at.isoformat(),
+            "age_seconds": round((now - run.started_at).total_seconds()),
+            "result": run.result if run.finished_at else "running",
+            "by": run.holder,
+        }
+        for run in ScheduledRun.objects.order_by("job")
     }
+
     def fresh(name, limit):
         seconds = age(name)
         return {"age_seconds": seconds, "ok": seconds is not None and seconds <= limit}
@@ -197,10 +216,13 @@ def exposition() -> str:
         def by(model, field):
             return [({"state": r[field]}, r["n"]) for r in model.objects.values(field).annotate(n=Count("pk"))]
 
-        if "DatabaseBackend" in checks.get("queue", {}).get("backend", ""):
+        backend = checks.get("queue", {}).get("backend", "")
+        if backend == "DatabaseBackend":
             from django_tasks_db.models import DBTaskResult
 
             family("tincay_tasks", "gauge", "Background tasks by state.", by(DBTaskResult, "status"))
+        elif backend == "RQBackend" and checks["queue"]["ok"]:
+            family("tincay_tasks", "gauge", "Background tasks by state.", _rq_tasks_by_state())
         family("tincay_sms_parts", "gauge", "SMS parts by state.", by(Part, "state"))
         family("tincay_alerts", "gauge", "Social listening alerts by state.", by(Alert, "state"))
         family("tincay_tips", "gauge", "Reports of false information received.", [({}, Tip.objects.count())])

@@ -424,8 +424,7 @@ class RateCount(models.Model):
 
 class Heartbeat(models.Model):
     """The last sign of life of a background part, for /healthz: the scheduler's tick
-    ("scheduler"), the task worker running the heartbeat task ("worker"), each scheduled job's
-    last run ("job:<name>", with its result)."""
+    ("scheduler"), the task worker running the heartbeat task ("worker")."""
 
     name = models.CharField(max_length=100, unique=True)
     at = models.DateTimeField()
@@ -437,3 +436,22 @@ class Heartbeat(models.Model):
     @classmethod
     def beat(cls, name: str, detail: str = "", at=None) -> None:
         cls.objects.update_or_create(name=name[:100], defaults={"at": at or timezone.now(), "detail": detail[:200]})
+
+
+class ScheduledRun(models.Model):
+    """Each scheduled job's claim on the clock: several schedulers (one per machine, or a
+    second one left running by mistake) tick every minute, and the first to claim a job's minute
+    runs it; the others skip it. A job still running holds its claim (a slow run is not started
+    again beside itself) until its lease runs out, when a scheduler that died mid-run is taken
+    over. The row is in the database every scheduler shares, so it outlives their restarts;
+    it also records each job's last run for /healthz."""
+
+    job = models.CharField(max_length=100, unique=True)
+    slot = models.DateTimeField(help_text="The minute last claimed.")
+    holder = models.CharField(max_length=100, help_text="The scheduler that claimed it: host and process id.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=200, blank=True)
+
+    def __str__(self):
+        return f"{self.job} {self.slot:%Y-%m-%d %H:%M}"

@@ -5,21 +5,17 @@ on a database of their own: SQLite (the online backup API), and PostgreSQL when 
 on it (pg_dump / pg_restore)."""
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
-import urllib.parse
 from pathlib import Path
 
 import pytest
 
 from scripts.demo_server import ROOT, demo_env, manage
+from tests.owndb import PG, own_database
 
 pytestmark = pytest.mark.browser  # its own database and processes, not the test database
-
-PG = os.environ.get("DATABASE_URL", "").startswith("postgres")
-
 
 def hashes(folder: Path) -> dict[str, str]:
     return {
@@ -43,26 +39,10 @@ def counts(env: dict) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     var = tmp_path_factory.mktemp("drill")
-    env = demo_env(var)
-    database = None
-    if PG:
-        import psycopg
-
-        url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-        database = f"tincay_drill_{os.getpid()}"
-        admin = url._replace(path="/postgres").geturl()
-        with psycopg.connect(admin, autocommit=True) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{database}"')
-            db.execute(f'CREATE DATABASE "{database}"')
-        env["DATABASE_URL"] = url._replace(path=f"/{database}").geturl()
-    manage(env, "migrate", "--noinput", "-v", "0")
-    manage(env, "load_demo", "--quiet-logins")
-    yield var, env
-    if database:
-        import psycopg
-
-        with psycopg.connect(admin, autocommit=True) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with own_database(demo_env(var), "tincay_drill") as env:
+        manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "load_demo", "--quiet-logins")
+        yield var, env
 
 
 def test_backup_wipe_restore_gives_back_every_row_and_every_file(site, tmp_path):
