@@ -4,6 +4,7 @@ deploy/nginx/tincay-proxy.conf (the micro-cache of the public portal), the same 
 includes. Debian's nginx-light (`scripts/system-deps test`)."""
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -15,6 +16,7 @@ from scripts.demo_server import ROOT, free_port
 
 SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 PROXY_SNIPPET = ROOT / "deploy" / "nginx" / "tincay-proxy.conf"
+LIMITS = ROOT / "deploy" / "nginx" / "tincay-limits.conf"
 
 CONF = """\
 worker_processes {workers};
@@ -49,6 +51,7 @@ STATIC = """\
 
 # As deploy/nginx/tincay.conf, with the cache in the temporary folder and no TLS.
 PROXY = """\
+    include {limits};
     proxy_cache_path {tmp}/cache levels=1:2 keys_zone=tincay_portal:10m max_size=200m inactive=10m
                      use_temp_path=off;
     upstream tincay_web {{
@@ -103,8 +106,14 @@ class Nginx:
         return cls(tmp, STATIC, root=root, content_type=content_type)
 
     @classmethod
-    def proxy(cls, tmp: Path, upstream: str, workers: str = "auto") -> "Nginx":
-        return cls(tmp, PROXY, workers=workers, upstream=upstream, snippet=PROXY_SNIPPET)
+    def proxy(cls, tmp: Path, upstream: str, workers: str = "auto", limits: bool = True) -> "Nginx":
+        """In front of gunicorn as production is. `limits=False` for a benchmark: its whole crowd
+        comes from 127.0.0.1, one address, so the per-address rates are raised out of the way."""
+        zones = LIMITS
+        if not limits:
+            zones = Path(tmp) / "tincay-limits.conf"
+            zones.write_text(re.sub(r"rate=\d+r/[sm]", "rate=1000000r/s", LIMITS.read_text()))
+        return cls(tmp, PROXY, workers=workers, upstream=upstream, snippet=PROXY_SNIPPET, limits=zones)
 
     def log(self) -> str:
         path = self.tmp / "nginx-error.log"

@@ -10,6 +10,8 @@ import os
 import re
 import time
 import urllib.parse
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 
 import pytest
@@ -181,3 +183,23 @@ def test_absolute_links_keep_the_address_the_visitor_used(site):
     nginx, _env = site
     _s, _h, body = fetch(nginx, "/su-that/feed.atom")
     assert f"http://127.0.0.1:{nginx.port}/su-that/" in body.decode()
+
+
+def test_a_flood_of_searches_or_posts_from_one_address_is_slowed_in_vietnamese_and_pages_are_not(site):
+    """tincay-limits.conf: searches (each a cache miss) and writes are limited per address; the
+    pages the micro-cache answers are not (a carrier's NAT puts many phones behind one address)."""
+    nginx, _env = site
+
+    def flood(requests):
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(lambda args: fetch(nginx, *args), requests))
+
+    searches = flood([(f"/su-that/?q=khau+trang+{n}",) for n in range(120)])
+    posts = flood([("/login/", {"Content-Type": "application/x-www-form-urlencoded"}, "POST", "a=1")] * 120)
+    for answers in (searches, posts):
+        statuses = Counter(status for status, _h, _b in answers)
+        assert statuses[429] and set(statuses) <= {200, 403, 429}, statuses
+        _status, head, body = next(a for a in answers if a[0] == 429)
+        assert "Bạn gửi quá nhiều yêu cầu" in body.decode() and head["Retry-After"] == "10"
+    pages = flood([("/",)] * 120)
+    assert {status for status, _h, _b in pages} == {200}
