@@ -1,12 +1,14 @@
 """The REST surface (django-ninja, OpenAPI at /api/v1/docs). Personal tokens, sent as
 `Authorization: Bearer tc_...`; every route reads through core.access like the pages do."""
 
+import re
 from datetime import date, datetime
 from functools import wraps
+from typing import Annotated, Any
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,8 +16,10 @@ from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
+from pydantic import BeforeValidator, StrictBool, StrictInt
+from pydantic_core import PydanticCustomError
 
-from core.access import can, visible_to
+from core.access import can, two_factor_ok, visible_to
 from core.models import CODE_RE, ApiToken, AuditEvent, Contact, Organisation, OrgUnit, Person
 from vntext import clean_query, fold
 
@@ -33,12 +37,25 @@ class TokenAuth(HttpBearer):
         return found.person
 
 
+def staff_docs(view):
+    """The API's pages (schema and docs) for a logged-in person whose session passed two-factor
+    where it is due; a password-only session is sent to log in again."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated or not two_factor_ok(request):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 api = NinjaAPI(
     title="Tin Cậy API",
     version="1",
     urls_namespace="api",
     auth=TokenAuth(),
-    docs_decorator=login_required,  # the OpenAPI page is for logged-in staff
+    docs_decorator=staff_docs,  # the OpenAPI page is for logged-in staff, second factor given where due
     description="REST API of Tin Cậy. Authenticate with a personal token: `Authorization: Bearer tc_…`.",
 )
 
@@ -48,7 +65,9 @@ _PYDANTIC_MESSAGES = {
     "missing": lambda e: _("this field is required"),
     "int_parsing": lambda e: _("expected a whole number"),
     "int_type": lambda e: _("expected a whole number"),
+    "int_from_float": lambda e: _("expected a whole number"),
     "bool_parsing": lambda e: _("expected true or false"),
+    "bool_type": lambda e: _("expected true or false"),
     "date_from_datetime_parsing": lambda e: _("expected a date YYYY-MM-DD"),
     "date_parsing": lambda e: _("expected a date YYYY-MM-DD"),
     "datetime_parsing": lambda e: _("expected a date and time (ISO 8601)"),
@@ -57,6 +76,10 @@ _PYDANTIC_MESSAGES = {
     "less_than_equal": lambda e: _("must be at most %(n)s") % {"n": e.get("ctx", {}).get("le")},
     "enum": lambda e: _("must be one of: %(values)s") % {"values": e.get("ctx", {}).get("expected")},
     "literal_error": lambda e: _("must be one of: %(values)s") % {"values": e.get("ctx", {}).get("expected")},
+    "list_type": lambda e: _("expected a list"),
+    "dict_type": lambda e: _("expected an object"),
+    "model_attributes_type": lambda e: _("expected an object"),
+    "model_type": lambda e: _("expected an object"),
 }
 
 
@@ -64,8 +87,10 @@ _PYDANTIC_MESSAGES = {
 def validation_error(request, exc):
     details = []
     for error in exc.errors:
-        loc = [str(p) for p in error.get("loc", []) if p not in ("query", "body", "path")]
-        field = ".".join(loc) or "?"
+        loc = [str(p) for p in error.get("loc", [])]
+        if loc[:1] == ["body"]:  # ("body", "payload", "rows", 0, "district"): the body's own words
+            loc = loc[2:] or ["body"]
+        field = ".".join(p for p in loc if p not in ("query", "path")) or "?"
         message = _PYDANTIC_MESSAGES.get(error.get("type"), lambda e: _("invalid value"))(error)
         details.append({"field": field, "message": message})
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
@@ -80,9 +105,31 @@ def http_error(request, exc):
     return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
     return api.create_response(request, {"detail": _("Missing or invalid API token.")}, status=401)
+
+
+class ErrorOut(Schema):
+    """Any answer that is not a success: `detail` says what is wrong, in the request's language;
+    on 422 `errors` names each field (or line, or district) with its problem."""
+
+    detail: str | list[str]
+    errors: list[dict[str, Any]] | dict[str, Any] | None = None
+
+
+# What a route with a token may answer besides success, declared so that the OpenAPI schema lists
+# it: 401 without a valid token, 403 when the person's role may not, 422 for input that breaks
+# the schema or a rule (naming the field); routes that look an object up may answer 404 too.
+# A route that reads a JSON body answers 400 when the body is not JSON at all.
+ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+ERRORS_404 = {**ERRORS, 404: ErrorOut}
+BAD_BODY = {400: ErrorOut}
 
 
 def requires(permission: str):
@@ -105,6 +152,30 @@ class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(100, ge=1, le=1000)
         offset: int = Field(0, ge=0, le=10_000_000)
+
+
+# --- Input types -------------------------------------------------------------------------
+# Pydantic reads a number as a Unix time (`date_to=0` is 1 January 1970) and 0 as false: the API
+# takes what its schema says, a date as YYYY-MM-DD, a date and time as ISO 8601 text, true/false.
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _date_text(value):
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_parsing", "expected a date YYYY-MM-DD")
+
+
+def _datetime_text(value):
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value)):
+        return value
+    raise PydanticCustomError("datetime_parsing", "expected a date and time (ISO 8601)")
+
+
+Day = Annotated[date, BeforeValidator(_date_text)]
+Moment = Annotated[datetime, BeforeValidator(_datetime_text)]
 
 
 # --- Schemas ------------------------------------------------------------------------------
@@ -198,14 +269,14 @@ class OrgUnitFilter(Schema):
 class AuditFilter(Schema):
     action: str | None = Field(None, max_length=80)
     object_type: str | None = Field(None, max_length=80)
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 # --- Routes -------------------------------------------------------------------------------
 
 
-@api.get("/me", response=MeOut, url_name="me")
+@api.get("/me", response={200: MeOut, **ERRORS}, url_name="me")
 @requires("home.view")
 def me(request):
     from core.access import PERMISSIONS
@@ -221,7 +292,7 @@ def me(request):
     }
 
 
-@api.get("/orgunits", response=list[OrgUnitOut], url_name="orgunit_list")
+@api.get("/orgunits", response={200: list[OrgUnitOut], **ERRORS}, url_name="orgunit_list")
 @requires("orgunit.view")
 @paginate(Pagination)
 def orgunit_list(request, filters: Query[OrgUnitFilter]):
@@ -235,7 +306,7 @@ def orgunit_list(request, filters: Query[OrgUnitFilter]):
     return units
 
 
-@api.get("/orgunits/{code}", response=OrgUnitOut, url_name="orgunit_detail")
+@api.get("/orgunits/{code}", response={200: OrgUnitOut, **ERRORS_404}, url_name="orgunit_detail")
 @requires("orgunit.view")
 def orgunit_detail(request, code: str):
     if not CODE_RE.match(code):
@@ -243,28 +314,28 @@ def orgunit_detail(request, code: str):
     return get_object_or_404(visible_to(request.auth, OrgUnit.objects.select_related("parent")), code=code)
 
 
-@api.get("/organisations", response=list[OrganisationOut], url_name="organisation_list")
+@api.get("/organisations", response={200: list[OrganisationOut], **ERRORS}, url_name="organisation_list")
 @requires("organisation.view")
 @paginate(Pagination)
 def organisation_list(request):
     return visible_to(request.auth, Organisation.objects.select_related("org_unit"))
 
 
-@api.get("/people", response=list[PersonOut], url_name="person_list")
+@api.get("/people", response={200: list[PersonOut], **ERRORS}, url_name="person_list")
 @requires("person.view")
 @paginate(Pagination)
 def person_list(request):
     return visible_to(request.auth, Person.objects.filter(is_active=True).select_related("organisation"))
 
 
-@api.get("/directory", response=list[ContactOut], url_name="directory")
+@api.get("/directory", response={200: list[ContactOut], **ERRORS}, url_name="directory")
 @requires("directory.view")
 @paginate(Pagination)
 def directory(request):
     return visible_to(request.auth, Contact.objects.filter(is_active=True).select_related("org_unit"))
 
 
-@api.get("/audit", response=list[AuditEventOut], url_name="audit_list")
+@api.get("/audit", response={200: list[AuditEventOut], **ERRORS}, url_name="audit_list")
 @requires("audit.view")
 @paginate(Pagination)
 def audit_list(request, filters: Query[AuditFilter]):
@@ -347,7 +418,7 @@ class SectionIn(Schema):
     values: dict
     comments: dict = {}
     reason: str = Field("", max_length=1000)
-    submit: bool = True
+    submit: StrictBool = True
 
 
 class NothingIn(Schema):
@@ -372,14 +443,16 @@ def _section(request, pk: int) -> Submission:
     )
 
 
-@api.get("/reports/cycles", response=list[CycleOut], url_name="report_cycles")
+@api.get("/reports/cycles", response={200: list[CycleOut], **ERRORS}, url_name="report_cycles")
 @requires("reporting.view")
 @paginate(Pagination)
 def report_cycles(request):
     return visible_to(request.auth, ReportCycle.objects.select_related("form", "root"))
 
 
-@api.get("/reports/cycles/{cycle_id}/sections", response=list[SectionOut], url_name="report_sections")
+@api.get(
+    "/reports/cycles/{cycle_id}/sections", response={200: list[SectionOut], **ERRORS_404}, url_name="report_sections"
+)
 @requires("reporting.view")
 @paginate(Pagination)
 def report_sections(request, cycle_id: int):
@@ -387,7 +460,11 @@ def report_sections(request, cycle_id: int):
     return visible_to(request.auth, cycle.submissions.select_related("cycle", "section", "org_unit", "organisation"))
 
 
-@api.get("/reports/cycles/{cycle_id}/consolidation", response=ConsolidationOut, url_name="report_consolidation")
+@api.get(
+    "/reports/cycles/{cycle_id}/consolidation",
+    response={200: ConsolidationOut, **ERRORS_404},
+    url_name="report_consolidation",
+)
 @requires("reporting.consolidate")
 def report_consolidation(request, cycle_id: int):
     cycle = get_object_or_404(visible_to(request.auth, ReportCycle.objects.select_related("form", "root")), pk=cycle_id)
@@ -404,7 +481,11 @@ def report_consolidation(request, cycle_id: int):
     }
 
 
-@api.put("/reports/sections/{section_id}", response={200: SectionOut, 422: dict}, url_name="report_section_put")
+@api.put(
+    "/reports/sections/{section_id}",
+    response={200: SectionOut, **BAD_BODY, **ERRORS_404},
+    url_name="report_section_put",
+)
 @requires("reporting.submit")
 def report_section_put(request, section_id: int, payload: SectionIn):
     sub = _section(request, section_id)
@@ -423,7 +504,9 @@ def report_section_put(request, section_id: int, payload: SectionIn):
 
 
 @api.post(
-    "/reports/sections/{section_id}/nothing", response={200: SectionOut, 422: dict}, url_name="report_section_nothing"
+    "/reports/sections/{section_id}/nothing",
+    response={200: SectionOut, **BAD_BODY, **ERRORS_404},
+    url_name="report_section_nothing",
 )
 @requires("reporting.submit")
 def report_section_nothing(request, section_id: int, payload: NothingIn):
@@ -537,7 +620,7 @@ def _rejected(exc) -> "Status":
     return Status(422, {"detail": "; ".join(str(v) for v in exc.errors.values()), "errors": exc.errors})
 
 
-@api.post("/misinfo/tips", response={201: TipOut, 422: dict}, url_name="misinfo_tip_create")
+@api.post("/misinfo/tips", response={201: TipOut, **BAD_BODY, **ERRORS}, url_name="misinfo_tip_create")
 @requires("misinfo.tip")
 def misinfo_tip_create(request, payload: TipIn):
     unit = None
@@ -571,7 +654,7 @@ def misinfo_tip_create(request, payload: TipIn):
     return Status(201, tip)
 
 
-@api.get("/misinfo/claims", response=list[ClaimOut], url_name="misinfo_claims")
+@api.get("/misinfo/claims", response={200: list[ClaimOut], **ERRORS}, url_name="misinfo_claims")
 @requires("misinfo.view")
 @paginate(Pagination)
 def misinfo_claims(request):
@@ -592,7 +675,7 @@ def _public(func):
     return func
 
 
-@api.get("/verdicts", response=list[VerdictOut], auth=None, url_name="verdicts")
+@api.get("/verdicts", response={200: list[VerdictOut], 422: ErrorOut}, auth=None, url_name="verdicts")
 @_public
 @paginate(Pagination)
 def verdicts(request):
@@ -600,7 +683,9 @@ def verdicts(request):
     return Case.objects.filter(published_at__isnull=False).select_related("claim").order_by("-published_at")
 
 
-@api.patch("/misinfo/referrals/{action_id}", response={200: ReferralOut, 422: dict}, url_name="misinfo_referral")
+@api.patch(
+    "/misinfo/referrals/{action_id}", response={200: ReferralOut, **BAD_BODY, **ERRORS_404}, url_name="misinfo_referral"
+)
 @requires("misinfo.police")
 def misinfo_referral(request, action_id: int, payload: ReferralIn):
     action = get_object_or_404(
@@ -628,7 +713,18 @@ class IngestOut(Schema):
     errors: list[dict]
 
 
-@api.post("/listening/posts", response={200: IngestOut, 413: dict, 422: dict}, url_name="listening_push")
+@api.post(
+    "/listening/posts",
+    response={200: IngestOut, 413: ErrorOut, **ERRORS},
+    url_name="listening_push",
+    # The body is read as it comes (listening.ingest), not by a schema: say what it is.
+    openapi_extra={
+        "requestBody": {
+            "description": "Any text: one JSON object a line (JSON lines); the answer lists bad lines.",
+            "content": {"application/x-ndjson": {"schema": {}}},
+        }
+    },
+)
 @requires("listening.push")
 def listening_push(request, source: str = Query(..., min_length=1, max_length=120)):
     """Posts from a listening tool, as JSON lines (Content-Type: application/x-ndjson), at most
@@ -648,8 +744,6 @@ def listening_push(request, source: str = Query(..., min_length=1, max_length=12
 # The Health Department's system pushes the day's figures by district, with the checks of the
 # entry page and the import (situation.figures.check through actions.save_figures); the
 # provincial reporting system reads the day's table.
-
-from typing import Any  # noqa: E402
 
 from django.core.exceptions import PermissionDenied  # noqa: E402
 from django.core.exceptions import ValidationError as DjangoValidationError  # noqa: E402
@@ -671,9 +765,9 @@ class FigureRowIn(Schema):
 
 
 class FiguresIn(Schema):
-    date: date
+    date: Day
     rows: list[FigureRowIn] = []
-    confirm: bool = False  # also confirm the day's figures (then changes are corrections)
+    confirm: StrictBool = False  # also confirm the day's figures (then changes are corrections)
 
 
 class FiguresSavedOut(Schema):
@@ -742,7 +836,9 @@ def _figure_problems(problems) -> Status:
     )
 
 
-@api.post("/situation/figures", response={200: FiguresSavedOut, 422: dict}, url_name="situation_figures_push")
+@api.post(
+    "/situation/figures", response={200: FiguresSavedOut, **BAD_BODY, **ERRORS_404}, url_name="situation_figures_push"
+)
 @requires("situation.enter")
 def situation_figures_push(request, payload: FiguresIn):
     """One day's figures, at most 500 districts: {"date": "YYYY-MM-DD", "rows": [{"district": "899",
@@ -800,9 +896,9 @@ def situation_figures_push(request, payload: FiguresIn):
     )
 
 
-@api.get("/situation/figures", response={200: FiguresOut, 422: dict}, url_name="situation_figures")
+@api.get("/situation/figures", response={200: FiguresOut, **ERRORS_404}, url_name="situation_figures")
 @requires("situation.figures")
-def situation_figures_day(request, date: date | None = None):
+def situation_figures_day(request, date: Day | None = None):
     """The day's figures (today in Asia/Ho_Chi_Minh when no date is given): the indicators, one row
     per district with null where a figure is not given yet, the province's totals, and the
     districts that have given nothing."""
@@ -818,7 +914,7 @@ def situation_figures_day(request, date: date | None = None):
     return Status(200, situation_figures.day_table(root, day))
 
 
-@api.get("/situation/indicators", response=list[IndicatorOut], url_name="situation_indicators")
+@api.get("/situation/indicators", response={200: list[IndicatorOut], **ERRORS}, url_name="situation_indicators")
 @requires("situation.figures")
 def situation_indicators(request):
     """The active indicators, in the order of the bulletin's tables, with what each counts."""
@@ -885,7 +981,7 @@ def _row_problems(problems) -> Status:
     )
 
 
-@api.post("/outreach/broadcast-logs", response={200: StoredOut, 422: dict}, url_name="outreach_logs_push")
+@api.post("/outreach/broadcast-logs", response={200: StoredOut, **BAD_BODY, **ERRORS}, url_name="outreach_logs_push")
 @requires("outreach.logs")
 def outreach_logs_push(request, payload: RowsIn):
     """What the stations played, at most 2,000 plays: {"rows": [{"zone": "30760", "played_at":
@@ -899,10 +995,10 @@ def outreach_logs_push(request, payload: RowsIn):
         return _row_problems(error.problems)
 
 
-@api.get("/outreach/broadcast-logs", response=list[BroadcastLogOut], url_name="outreach_logs")
+@api.get("/outreach/broadcast-logs", response={200: list[BroadcastLogOut], **ERRORS}, url_name="outreach_logs")
 @requires("outreach.view")
 @paginate(Pagination)
-def outreach_logs(request, zone: str = "", date_from: date | None = None, date_to: date | None = None):
+def outreach_logs(request, zone: str = "", date_from: Day | None = None, date_to: Day | None = None):
     """Plays logged in the token's area, newest first; `zone` takes the station's and those under it."""
     rows = visible_to(request.auth, BroadcastLog.objects.select_related("zone"))
     if zone:
@@ -915,9 +1011,9 @@ def outreach_logs(request, zone: str = "", date_from: date | None = None, date_t
     return rows
 
 
-@api.get("/outreach/timetable", response={200: TimetableOut, 404: dict}, url_name="outreach_timetable")
+@api.get("/outreach/timetable", response={200: TimetableOut, **ERRORS_404}, url_name="outreach_timetable")
 @requires("outreach.view")
-def outreach_timetable(request, zone: str, date: date | None = None):
+def outreach_timetable(request, zone: str, date: Day | None = None):
     """A station's programme of the day (today by default): emergencies first (play_now), then by
     time, priority items before normal ones at the same time (Circular 39/2020/TT-BTTTT). `audio`
     is the id of the MP3 at /api/v1/outreach/audio/{id}.mp3, null when the stations read the script."""
@@ -942,7 +1038,12 @@ def outreach_timetable(request, zone: str, date: date | None = None):
     return Status(200, {"zone": unit.code, "zone_name": unit.name, "date": day, "plays": plays})
 
 
-@api.get("/outreach/audio/{script_id}.mp3", url_name="outreach_audio")
+@api.get(
+    "/outreach/audio/{script_id}.mp3",
+    response={200: None, **ERRORS_404},
+    url_name="outreach_audio",
+    openapi_extra={"responses": {200: {"content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}},
+)
 @requires("outreach.view")
 def outreach_audio(request, script_id: int):
     """The MP3 of a loudspeaker script the token may see."""
@@ -955,7 +1056,9 @@ def outreach_audio(request, script_id: int):
     return FileResponse(script.mp3.open("rb"), content_type="audio/mpeg", filename=f"thong-diep-{script.pk}.mp3")
 
 
-@api.post("/outreach/publications", response={200: StoredOut, 422: dict}, url_name="outreach_publications_push")
+@api.post(
+    "/outreach/publications", response={200: StoredOut, **BAD_BODY, **ERRORS}, url_name="outreach_publications_push"
+)
 @requires("outreach.publish")
 def outreach_publications_push(request, payload: RowsIn):
     """A district's published news items, at most 2,000: {"rows": [{"unit": "899", "channel":
@@ -992,10 +1095,10 @@ class CarrierLineOut(Schema):
 
 
 class ReachIn(Schema):
-    reached: int | None = None
-    sent_at: datetime | None = None
+    reached: StrictInt | None = None
+    sent_at: Moment | None = None
     note: str = ""
-    declined: bool = False
+    declined: StrictBool = False
 
 
 def _carrier_lines(person):
@@ -1007,7 +1110,7 @@ def _carrier_lines(person):
     return lines.filter(request__in=visible_to(person, CarrierRequest.objects.all()))
 
 
-@api.get("/outreach/carrier-lines", response=list[CarrierLineOut], url_name="outreach_carrier_lines")
+@api.get("/outreach/carrier-lines", response={200: list[CarrierLineOut], **ERRORS}, url_name="outreach_carrier_lines")
 @requires("outreach.carriers")
 @paginate(Pagination)
 def outreach_carrier_lines(request, state: str = ""):
@@ -1017,7 +1120,11 @@ def outreach_carrier_lines(request, state: str = ""):
     return rows.filter(state=state[:10]) if state else rows
 
 
-@api.put("/outreach/carrier-lines/{line_id}", response={200: CarrierLineOut, 422: dict}, url_name="outreach_reach")
+@api.put(
+    "/outreach/carrier-lines/{line_id}",
+    response={200: CarrierLineOut, **BAD_BODY, **ERRORS_404},
+    url_name="outreach_reach",
+)
 @requires("outreach.reach")
 def outreach_reach(request, line_id: int, payload: ReachIn):
     """A carrier's report on one letter: {"reached": 412035, "sent_at": "2021-07-30T09:00:00+07:00",
@@ -1057,7 +1164,7 @@ class HotlineRouteOut(Schema):
     until: datetime
 
 
-@api.get("/roster/hotline-routes", response=list[HotlineRouteOut], url_name="roster_hotline_routes")
+@api.get("/roster/hotline-routes", response={200: list[HotlineRouteOut], **ERRORS}, url_name="roster_hotline_routes")
 @requires("roster.view")
 def roster_hotline_routes(request):
     """For each public hotline a roster routes, who answers it now and the number to forward its

@@ -18,9 +18,11 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from .roles import ALL_ROLES, DISTRICT_ROLES, EXTERNAL_ROLES, PROVINCE_ROLES, Role
 
@@ -211,19 +213,49 @@ def has_authenticator(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def _check_required_roles(values) -> None:
+    """A misspelt role in OTP_REQUIRED_ROLES would quietly enforce nothing: refuse to start."""
+    unknown = sorted(set(values) - {role.value for role in Role})
+    if unknown:
+        raise ImproperlyConfigured(
+            f"OTP_REQUIRED_ROLES: unknown role(s) {', '.join(unknown)}; expected some of "
+            f"{', '.join(role.value for role in Role)}"
+        )
+
+
+_check_required_roles(settings.OTP_REQUIRED_ROLES)
+
+
+def two_factor_required(person) -> bool:
+    """Whether this person must set up and use an authenticator: everybody with OTP_REQUIRED,
+    else whoever holds a role of OTP_REQUIRED_ROLES. A superuser may do all an administrator may,
+    so counts as one here."""
+    if settings.OTP_REQUIRED:
+        return True
+    roles = set(settings.OTP_REQUIRED_ROLES)
+    return person.role in roles or (person.is_superuser and Role.ADMIN in roles)
+
+
 def two_factor_ok(request) -> bool:
     """The session passed two-factor, or needs none: a person with an authenticator must have
-    given a code in this session (whatever log-in page they used), and with OTP_REQUIRED
-    everybody must."""
+    given a code in this session (whatever log-in page they used), and a person who must use
+    one (two_factor_required) cannot go on without it."""
     user = request.user
     if getattr(user, "is_verified", lambda: False)():
         return True
-    return not settings.OTP_REQUIRED and not has_authenticator(user)
+    return not two_factor_required(user) and not has_authenticator(user)
+
+
+def two_factor_setup_url(next_path: str | None = None) -> str:
+    """The set-up page, coming back afterwards to `next_path` (a path on this site)."""
+    url = reverse("core:totp_setup")
+    return f"{url}?{urlencode({'next': next_path})}" if next_path else url
 
 
 def requires(permission: str, *, before_two_factor: bool = False):
     """View decorator: log-in, two-factor where due, then the permission. Marks the view for
-    the matrix test. `before_two_factor` is for the one page that sets two-factor up."""
+    the matrix test. `before_two_factor` is for the one page that sets two-factor up.
+    Two-factor comes before the permission: until it is done, every staff page leads to it."""
     if permission not in PERMISSIONS:
         raise KeyError(f"Unknown permission {permission!r}")
 
@@ -233,15 +265,17 @@ def requires(permission: str, *, before_two_factor: bool = False):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not can(user, permission):
-                raise PermissionDenied
             if not two_factor_ok(request):
                 if has_authenticator(user):
                     # A password-only session of someone who has an authenticator: start over.
                     logout(request)
                     return redirect_to_login(request.get_full_path())
                 if not before_two_factor:
-                    return redirect("core:totp_setup")
+                    # Back to the page asked for afterwards (a GET only: a form is not sent again).
+                    asked = request.get_full_path() if request.method == "GET" else None
+                    return redirect(two_factor_setup_url(asked))
+            if not can(user, permission):
+                raise PermissionDenied
             return view(request, *args, **kwargs)
 
         wrapper.tincay_permission = permission

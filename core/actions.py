@@ -173,6 +173,38 @@ def confirm_totp(actor: Person, device: TOTPDevice) -> None:
 
 
 @transaction.atomic
+def reset_totp(actor: Person, person: Person) -> int:
+    """A lost or changed phone: an administrator removes someone else's authenticator, so that
+    their next log-in sets up a new one (where two-factor is due) — the way back in for a person
+    who may not turn it off. Their current sessions end; they are told by email."""
+    _require(actor, "person.manage", person)
+    if person.pk == actor.pk:
+        raise PermissionDenied  # one's own: the Account page
+    deleted, _details = TOTPDevice.objects.filter(user=person).delete()
+    if not deleted:
+        return 0
+    from django.contrib.sessions.models import Session
+
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(person.pk):
+            session.delete()
+    audit.record(actor, "totp.reset", person, org_unit=person.org_unit)
+    if person.email:
+        enqueue_on_commit(
+            send_email,
+            [person.email],
+            _("Tin Cậy: your authenticator was reset"),
+            _(
+                "%(admin)s removed the authenticator of your Tin Cậy account. At your next log-in, "
+                "set up the authenticator app on your phone again. If you did not ask for this, "
+                "tell the Department's IT centre at once."
+            )
+            % {"admin": actor.full_name or actor.username},
+        )
+    return deleted
+
+
+@transaction.atomic
 def disable_totp(actor: Person) -> None:
     _require(actor, "account.manage")
     deleted, _details = TOTPDevice.objects.filter(user=actor).delete()

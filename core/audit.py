@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "apitoken.delete": _("API token deleted"),
     "totp.enable": _("Two-factor turned on"),
     "totp.disable": _("Two-factor turned off"),
+    "totp.reset": _("Authenticator removed by an administrator"),
     "demo.load": _("Demo data loaded"),
 }
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vntext import nfc
 
+from . import filetypes
 from .access import visible_to
 from .models import Contact, Organisation, OrgUnit
 from .orgunit_import import MAX_BYTES
@@ -94,6 +95,17 @@ class ContactForm(forms.ModelForm):
         return data
 
 
+def check_upload(upload, check, label, **options):
+    """Run a core.filetypes check on an uploaded file's content (then rewound for the view to
+    read); its refusal becomes the field's error."""
+    data = upload.read()
+    upload.seek(0)
+    try:
+        return check(data, label, **options)
+    except filetypes.Refused as refused:
+        raise forms.ValidationError(refused.message, code="file_type") from None
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
@@ -113,6 +125,7 @@ class OrgUnitImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20})
+        check_upload(upload, filetypes.check_csv, self.fields["file"].label)
         return upload
 
 

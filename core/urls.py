@@ -34,6 +34,7 @@ urlpatterns = [
     path("people/", views.person_list, name="person_list"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/role/", views.person_role, name="person_role"),
+    path("people/<int:pk>/2fa-reset/", views.person_totp_reset, name="person_totp_reset"),
     path("directory/", views.directory, name="directory"),
     path("directory/new/", views.contact_create, name="contact_create"),
     path("directory/<int:pk>/edit/", views.contact_edit, name="contact_edit"),

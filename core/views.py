@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LogoutView
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +26,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from vntext import clean_query, fold
 
 from . import actions
-from .access import can, public, requires, scope_root, visible_to
+from .access import (
+    can,
+    has_authenticator,
+    public,
+    requires,
+    scope_root,
+    two_factor_required,
+    two_factor_setup_url,
+    visible_to,
+)
 from .directory import answering_now
 from .forms import (
     ApiTokenForm,
@@ -82,6 +91,8 @@ def login(request):
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is None:
             auth_login(request, user)
+            if two_factor_required(user):
+                return redirect(two_factor_setup_url(safe_next(request)))
             return redirect(safe_next(request))
         request.session[PENDING_2FA] = {
             "user_id": user.pk,
@@ -292,7 +303,10 @@ def person_detail(request, pk):
     role_form = None
     if can(request.user, "person.manage"):
         role_form = RoleForm(initial={"role": other.role, "organisation": other.organisation_id}, person=request.user)
-    return render(request, "core/person_detail.html", {"other": other, "role_form": role_form})
+    context = {"other": other, "role_form": role_form}
+    if role_form is not None and other.pk != request.user.pk:
+        context["can_reset_totp"] = has_authenticator(other)
+    return render(request, "core/person_detail.html", context)
 
 
 @requires("person.manage")
@@ -310,6 +324,17 @@ def person_role(request, pk):
             messages.success(request, _("The role was changed; the person is told by email."))
             return redirect("core:person_detail", pk=other.pk)
     return render(request, "core/person_detail.html", {"other": other, "role_form": form}, status=400)
+
+
+@requires("person.manage")
+@require_POST
+def person_totp_reset(request, pk):
+    other = get_object_or_404(visible_to(request.user, Person.objects.all()), pk=pk)
+    if other.pk == request.user.pk:
+        raise PermissionDenied  # one's own authenticator: the Account page
+    if actions.reset_totp(request.user, other):
+        messages.success(request, _("The authenticator was removed; at the next log-in the person sets up a new one."))
+    return redirect("core:person_detail", pk=other.pk)
 
 
 # --- Directory ----------------------------------------------------------------------------
@@ -400,15 +425,29 @@ def account(request):
         "tokens": ApiToken.objects.filter(person=person),
         "token_form": ApiTokenForm(),
         "new_key": request.session.pop("tincay_new_api_key", None),
-        "otp_required": settings.OTP_REQUIRED,
+        "otp_required": two_factor_required(person),
+        "otp_required_why": _otp_required_why(person),
     }
     return render(request, "core/account.html", context)
+
+
+def _otp_required_why(person) -> str:
+    """Why this person's authenticator is mandatory, in a sentence for the account page."""
+    if settings.OTP_REQUIRED:
+        return _("The Department requires two-factor authentication for all staff.")
+    if two_factor_required(person):
+        return _(
+            "Two-factor authentication is mandatory for your role (%(role)s): a stolen password alone must "
+            "not open an account that approves documents, handles misinformation cases or runs the system."
+        ) % {"role": person.get_role_display() or _("System administrator")}
+    return ""
 
 
 @requires("account.manage", before_two_factor=True)
 @require_http_methods(["GET", "POST"])
 def totp_setup(request):
     person = request.user
+    device_before = has_authenticator(person)
     device, _created = TOTPDevice.objects.get_or_create(
         user=person, confirmed=False, defaults={"name": "authenticator"}
     )
@@ -417,10 +456,12 @@ def totp_setup(request):
         actions.confirm_totp(person, device)
         otp_login(request, device)
         messages.success(request, _("Two-factor authentication is on."))
-        return redirect("core:account")
+        return redirect(safe_next(request, "core:account"))
     # The otpauth:// URI as a QR code, an SVG inside a data: URI (allowed by the CSP).
     context = {
         "form": form,
+        # Someone who must set it up is told why; someone moving to a new phone has done so.
+        "otp_required_why": "" if device_before else _otp_required_why(person),
         "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=4),
         "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
     }
@@ -430,6 +471,15 @@ def totp_setup(request):
 @requires("account.manage")
 @require_POST
 def totp_disable(request):
+    if two_factor_required(request.user):
+        messages.error(
+            request,
+            _(
+                "Two-factor authentication cannot be turned off: it is mandatory for your role. "
+                "To use a new phone, choose “Set up a new phone”."
+            ),
+        )
+        return redirect("core:account")
     actions.disable_totp(request.user)
     messages.success(request, _("Two-factor authentication is off."))
     return redirect("core:account")

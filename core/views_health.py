@@ -7,12 +7,14 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from . import health
-from .access import can, public
+from .access import can, public, two_factor_ok
 from .models import ApiToken
 
 
 def _authorised(request) -> bool:
     user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
+    if user is not None and not two_factor_ok(request):
+        user = None  # a password-only session where two-factor is due: as if anonymous
     if user is None:
         header = request.headers.get("Authorization", "")
         found = ApiToken.active(header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else "")

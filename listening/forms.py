@@ -2,10 +2,13 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from core import filetypes
 from core.access import can, can_see_province, visible_to
+from core.forms import check_upload
 from core.models import OrgUnit, Person
 from core.validation import is_web_link
 
+from . import uploads
 from .models import Source, Watchlist
 
 
@@ -82,3 +85,17 @@ class SourceForm(forms.ModelForm):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Export file (CSV or XLSX, at most 20 MB)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > uploads.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": uploads.MAX_BYTES // 2**20})
+        # By content, in the encodings listening.uploads reads (the tools' exports use them all).
+        check_upload(
+            upload,
+            filetypes.check_table,
+            self.fields["file"].label,
+            encodings=uploads.TEXT_ENCODINGS,
+            max_unpacked=uploads.MAX_UNPACKED,
+        )
+        return upload

@@ -50,6 +50,7 @@ MAX_CELL = 100_000
 # A workbook is a zip: what it unpacks to is checked before openpyxl opens it (a small upload
 # can hold gigabytes of XML). Sheets compress 5-20 times; 100 is already a crafted file.
 MAX_UNPACKED = 250 * 2**20
+TEXT_ENCODINGS = ("utf-8", "utf-16", "cp1258")  # what decode_text reads (core.filetypes checks uploads by them)
 MAX_RATIO = 100
 HEADER_SEARCH = 30  # rows in which to look for the header under a report's own title lines
 

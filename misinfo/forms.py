@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import filetypes
 from core.access import visible_to
+from core.forms import check_upload
 from core.models import OrgUnit
 
 from .models import Case, CaseAction, Tip
@@ -70,6 +72,8 @@ class PublicTipForm(forms.Form):
             raise forms.ValidationError(
                 _("The file is larger than %(mb)d MB.") % {"mb": settings.EVIDENCE_MAX_BYTES // 2**20}
             )
+        if upload is not None:  # by content, the whole file (actions.check_file then decides how it is kept)
+            check_upload(upload, filetypes.check_capture, self.fields["attachment"].label)
         return upload
 
 
@@ -134,4 +138,6 @@ class EvidenceForm(forms.Form):
             raise forms.ValidationError(
                 _("The file is larger than %(mb)d MB.") % {"mb": settings.EVIDENCE_MAX_BYTES // 2**20}
             )
+        if upload is not None:  # by content, the whole file (actions.check_file then decides how it is kept)
+            check_upload(upload, filetypes.check_capture, self.fields["file"].label)
         return upload

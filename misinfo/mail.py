@@ -13,6 +13,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from core import filetypes
 from vntext.markup import text_of_html
 
 from . import actions
@@ -83,9 +84,16 @@ def import_messages(actor, uploads) -> tuple[list, list]:
             if upload.size > MAX_EML:
                 problems.append(_("%(file)s: larger than %(mb)d MB.") % {"file": name, "mb": MAX_EML // 2**20})
                 continue
+            data = upload.read()
+            try:
+                # By content first: a program or a web page renamed .eml is not parsed as a message.
+                filetypes.check_email(data, _("Email messages (.eml)"))
+            except filetypes.Refused as refused:
+                problems.append(f"{name}: {refused.message}")
+                continue
             try:
                 with transaction.atomic():
-                    tips.append(tip_from_eml(actor, upload.read()))
+                    tips.append(tip_from_eml(actor, data))
             except actions.Rejected as e:
                 problems.append(f"{name}: " + " ".join(str(v) for v in e.errors.values()))
         if problems:

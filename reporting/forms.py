@@ -4,11 +4,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import filetypes
 from core.access import visible_to
+from core.forms import check_upload
 from core.models import OrgUnit
 
 from . import schedule
-from .importer import MAX_BYTES
+from .importer import MAX_BYTES, MAX_UNPACKED
 from .models import ReportForm
 
 
@@ -69,4 +71,6 @@ class CycleImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20})
+        # By content, as the importer reads it: UTF-8 text, or a workbook that unpacks to its limit.
+        check_upload(upload, filetypes.check_table, self.fields["file"].label, max_unpacked=MAX_UNPACKED)
         return upload

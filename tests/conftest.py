@@ -113,9 +113,55 @@ def people() -> dict[str, Person]:
 
 
 @pytest.fixture
-def login(client):
+def login(client, two_factor):
+    """Log a person in as the log-in page would: with the code of their authenticator when one is
+    due (core.access.two_factor_required: leaders, inspectors, administrators by default)."""
+
     def do(person):
+        from core.access import two_factor_required
+
         client.force_login(person)
+        if two_factor_required(person):
+            two_factor(client, person)
         return client
+
+    return do
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch, two_factor):
+    """Many tests call client.force_login directly for "logged in": let it stand for the whole
+    log-in, the second factor included where due, like the `login` fixture. Someone who already
+    has an authenticator keeps a password-only session: a test that made one checks just that.
+    (Tests of the log-in itself go through the log-in page.)"""
+    from django.test import Client
+
+    from core.access import has_authenticator, two_factor_required
+
+    force_login = Client.force_login
+
+    def force_login_with_two_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        if two_factor_required(user) and not has_authenticator(user):
+            two_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_two_factor)
+
+
+@pytest.fixture
+def two_factor():
+    """Give a logged-in client's session a passed second factor: the person's confirmed
+    authenticator (made if they have none) is the session's device, as django_otp.login does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def do(client, person):
+        device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=person, name="test phone", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
 
     return do

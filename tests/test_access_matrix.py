@@ -58,6 +58,7 @@ PAGES = {
     "core:person_list": EVERYONE,
     "core:person_detail": EVERYONE,
     "core:person_role": {R.ADMIN},
+    "core:person_totp_reset": {R.ADMIN},
     "core:directory": EVERYONE,
     "core:contact_create": {R.ADMIN},
     "core:contact_edit": {R.ADMIN},
@@ -209,6 +210,7 @@ REDIRECTS = {
 # Views that only accept POST: a GET by an allowed person answers 405.
 POST_ONLY = {
     "core:person_role",
+    "core:person_totp_reset",
     "core:logout",
     "core:totp_disable",
     "core:token_create",
@@ -538,6 +540,7 @@ def url_args(people):
             "core:organisation_detail": {"pk": person.organisation_id},
             "core:person_detail": {"pk": person.pk},
             "core:person_role": {"pk": person.pk},
+            "core:person_totp_reset": {"pk": person.pk},
             "core:contact_edit": {"pk": contact.pk},
             "core:audit_detail": {"pk": event.pk},
             "core:token_revoke": {"pk": tokens[person.pk].pk},

@@ -18,6 +18,20 @@ def inspector(people):
     return person
 
 
+@pytest.fixture
+def district(people):
+    """Someone whose role does not need two-factor (OTP_REQUIRED_ROLES): a password is enough."""
+    person = people[Role.DISTRICT_CULTURE]
+    person.set_password(PASSWORD)
+    person.save()
+    return person
+
+
+def log_in(client, person):
+    """The log-in page with the password, nothing more: a password-only session."""
+    return client.post(reverse("core:login"), {"username": person.username, "password": PASSWORD})
+
+
 def code_for(device, offset=0):
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset):06d}"
 
@@ -43,10 +57,10 @@ def test_english_is_available(client):
     assert '<html lang="en">' in body and "Log in to Tin Cậy" in body
 
 
-def test_login_and_logout(client, inspector):
-    response = client.post(reverse("core:login"), {"username": inspector.username, "password": PASSWORD})
+def test_login_and_logout(client, district):
+    response = log_in(client, district)
     assert response.status_code == 302 and response["Location"] == reverse("core:home")
-    assert "Trịnh Tú Long" in client.get("/").content.decode()
+    assert district.full_name in client.get("/").content.decode()
     client.post(reverse("core:logout"))
     assert b'name="password"' not in client.get("/").content  # the public portal again
     assert b'name="password"' in client.get(reverse("core:login")).content
@@ -58,10 +72,10 @@ def test_wrong_password_message_is_vietnamese(client, inspector):
     assert "Sai tên đăng nhập hoặc mật khẩu" in response.content.decode()
 
 
-def test_next_must_stay_on_site(client, inspector):
+def test_next_must_stay_on_site(client, district):
     response = client.post(
         reverse("core:login"),
-        {"username": inspector.username, "password": PASSWORD, "next": "https://evil.example/"},
+        {"username": district.username, "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("core:home")
 
@@ -76,7 +90,7 @@ def test_lockout_after_repeated_failures(client, inspector, settings):
 
 
 def test_two_factor_setup_then_login_asks_for_the_code(client, inspector):
-    client.force_login(inspector)
+    log_in(client, inspector)
     page = client.get(reverse("core:totp_setup"))
     assert page.status_code == 200 and "data:image/svg+xml" in page.content.decode()
     device = TOTPDevice.objects.get(user=inspector, confirmed=False)
@@ -97,7 +111,7 @@ def test_two_factor_setup_then_login_asks_for_the_code(client, inspector):
 
 
 def test_wrong_setup_code_is_refused_then_throttled(client, inspector):
-    client.force_login(inspector)
+    log_in(client, inspector)
     client.get(reverse("core:totp_setup"))
     device = TOTPDevice.objects.get(user=inspector, confirmed=False)
     wrong = "000000" if code_for(device) != "000000" else "111111"
@@ -124,29 +138,31 @@ def test_verify_without_pending_login_goes_back(client):
     assert response.status_code == 302 and response["Location"] == reverse("core:login")
 
 
-def test_otp_required_sends_people_to_setup(client, inspector, settings):
+def test_otp_required_sends_everybody_to_setup(client, district, settings):
     settings.OTP_REQUIRED = True
-    client.force_login(inspector)
+    response = log_in(client, district)
+    assert response["Location"] == reverse("core:totp_setup") + "?next=%2F"
     response = client.get(reverse("core:directory"))
-    assert response.status_code == 302 and response["Location"] == reverse("core:totp_setup")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:totp_setup") + "?next=%2Fdirectory%2F"
 
 
-def test_otp_required_blocks_tokens_and_disabling_until_set_up(client, inspector, settings):
+def test_otp_required_blocks_tokens_and_disabling_until_set_up(client, district, settings):
     from core.models import ApiToken
 
     settings.OTP_REQUIRED = True
-    client.force_login(inspector)
+    log_in(client, district)
     response = client.post(reverse("core:token_create"), {"name": "vượt rào"})
     assert response.status_code == 302 and response["Location"] == reverse("core:totp_setup")
-    assert not ApiToken.objects.filter(person=inspector).exists()
+    assert not ApiToken.objects.filter(person=district).exists()
     assert client.get(reverse("core:totp_setup")).status_code == 200
 
 
 @pytest.mark.parametrize("target", ["x", "core:audit_list", "0"])
-def test_next_that_is_not_a_path_goes_home(client, inspector, target):
+def test_next_that_is_not_a_path_goes_home(client, district, target):
     # `redirect` would take a bare word for a view name: a 500, or a page of someone's choosing.
     response = client.post(
-        reverse("core:login") + f"?next={target}", {"username": inspector.username, "password": PASSWORD}
+        reverse("core:login") + f"?next={target}", {"username": district.username, "password": PASSWORD}
     )
     assert response.status_code == 302 and response["Location"] == reverse("core:home")
     assert client.get(reverse("core:login") + f"?next={target}").status_code == 302

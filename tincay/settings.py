@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.MetricsMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",  # the database down: 503, not 500
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -121,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.RequestContextMiddleware",
+    "api.middleware.ApiErrorsMiddleware",  # the API's errors in JSON, in Vietnamese
     # Axes must come last: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -161,19 +163,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"),
     }
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
+# A kept connection (DB_CONN_MAX_AGE) is checked before a request uses it: after a database restart
+# the first request reconnects instead of failing (core.middleware.DatabaseUnavailableMiddleware
+# answers 503 to those that meet the database down).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------
 REDIS_URL = env_secret("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails open (core.cache): with Redis down, pages are served without the cache, not as errors.
+    _REDIS_OPTIONS = {"socket_connect_timeout": env_int("REDIS_TIMEOUT_SECONDS", 1),
+                      "socket_timeout": env_int("REDIS_TIMEOUT_SECONDS", 1)}  # fmt: skip
+    CACHES = {"default": {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": REDIS_URL, "OPTIONS": _REDIS_OPTIONS}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The public portal's pages and their content version (portal.cache): shared by every web process
 # (files under var/ on one machine, Redis when there is one), and apart from the default cache so
 # that no flood of pages can push out anything else (the report form's limits).
 CACHES["portal"] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "portal"}
+    {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "portal",
+        "OPTIONS": _REDIS_OPTIONS,
+    }
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -202,6 +216,10 @@ if TASK_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks"]
     # Finished tasks' results are kept a day (for /healthz and the pages that show a task's state).
     RQ_QUEUES = {"default": {"URL": RQ_URL, "DEFAULT_RESULT_TTL": 86400}}
+# Database queue: a task still RUNNING this long was abandoned by a worker that died; the worker's
+# heartbeat task queues it again, at most TASK_MAX_ATTEMPTS runs in all (core.tasks).
+TASK_ABANDONED_SECONDS = env_int("TASK_ABANDONED_SECONDS", 1800)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
 
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "core.Person"
@@ -232,6 +250,12 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
 # TOTP two-factor: available to every staff member; OTP_REQUIRED=1 makes it mandatory.
 OTP_REQUIRED = env_bool("OTP_REQUIRED", False)
+# ... and mandatory for these roles (core.roles.Role values, comma-separated; empty: none) — issue
+# 10: leaders approve verdicts, bulletins and messages in the Department's name, inspectors see
+# who reported a tip, and administrators, who change everyone's role and password (and may use
+# the Django admin), are the most valuable account to take over: a password alone is not enough.
+# The demo and the browser tests set it empty (Makefile DEMO_ENV, scripts/demo_server.py).
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", "leader,inspector,admin")
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Tin Cậy")
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 10) * 3600

@@ -15,8 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core import filetypes
 from core import uploads as held_files
 from core.access import requires
+from core.forms import check_upload
+from listening.uploads import TEXT_ENCODINGS
 
 from .. import figures as fig
 from .. import importer
@@ -50,6 +53,14 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > importer.MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": importer.MAX_BYTES // 2**20})
+        # By content; text in the encodings the importer reads (it decodes as listening.uploads does).
+        check_upload(
+            upload,
+            filetypes.check_table,
+            self.fields["file"].label,
+            encodings=TEXT_ENCODINGS,
+            max_unpacked=importer.MAX_UNPACKED,
+        )
         return upload
 
 

@@ -28,3 +28,10 @@ class Command(BaseCommand):
                 f"  {person.username:<{width}}  {person.get_role_display()} — {person.full_name}, "
                 f"{person.organisation.short_name or person.organisation.name}"
             )
+        from django.conf import settings
+
+        if not settings.OTP_REQUIRED and settings.OTP_REQUIRED_ROLES:
+            roles = ", ".join(settings.OTP_REQUIRED_ROLES)
+            self.stdout.write(f"Two-factor is required for: {roles} (an authenticator app at their first log-in).")
+        elif not settings.OTP_REQUIRED:
+            self.stdout.write("Two-factor: optional for everyone (OTP_REQUIRED_ROLES is empty, as `make demo` sets).")
