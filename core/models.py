@@ -455,3 +455,15 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.job} {self.slot:%Y-%m-%d %H:%M}"
+
+
+class TaskEffect(models.Model):
+    """A side effect a task's run has had (an e-mail the mail server accepted), under the run's
+    id: a run repeated after its worker died finds it and does not do it again (core.tasks).
+    Kept two days (a run is repeated within the hour)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    done_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.key

@@ -487,6 +487,7 @@ def check_file(data: bytes, field: str = "file") -> tuple[str, str]:
 def store_file(data: bytes, ext: str) -> tuple[str, str, bool]:
     """Keep bytes under their SHA-256 (one file per content): (path, sha256, newly written)."""
     import hashlib
+    import logging
 
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
@@ -494,8 +495,18 @@ def store_file(data: bytes, ext: str) -> tuple[str, str, bool]:
     digest = hashlib.sha256(data).hexdigest()
     path = f"evidence/{digest}.{ext}"
     if default_storage.exists(path):
-        return path, digest, False
-    saved = default_storage.save(path, ContentFile(data))
+        if default_storage.size(path) == len(data):
+            return path, digest, False
+        default_storage.delete(path)  # a copy cut short (a write that failed): write it again
+    try:
+        saved = default_storage.save(path, ContentFile(data))
+    except OSError as error:
+        # Disk full (or the folder unwritable): leave no part of the file behind, and say so.
+        if default_storage.exists(path) and default_storage.size(path) != len(data):
+            default_storage.delete(path)
+        logging.getLogger(__name__).error("evidence not stored (%s): %s", path, error)
+        message = _("The server has no room to keep the file right now: nothing was saved. Please try again later.")
+        raise Rejected({"__all__": message}) from error
     if saved != path:  # a concurrent capture of the same bytes won the name
         default_storage.delete(saved)
     return path, digest, True

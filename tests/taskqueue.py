@@ -47,8 +47,7 @@ def everything() -> list[Queued]:
     """What was queued, oldest first."""
     if on_redis():
         return [
-            Queued(job.func_name, list(job.args), dict(job.kwargs), job.task_result.status.name)
-            for job in _rq_jobs()
+            Queued(job.func_name, list(job.args), dict(job.kwargs), job.task_result.status.name) for job in _rq_jobs()
         ]
     from django_tasks_db.models import DBTaskResult
 

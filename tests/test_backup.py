@@ -17,6 +17,7 @@ from tests.owndb import PG, own_database
 
 pytestmark = pytest.mark.browser  # its own database and processes, not the test database
 
+
 def hashes(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -85,3 +85,38 @@ def test_metrics_need_a_token_and_speak_prometheus(client, people):
     for line in text.splitlines():  # every sample line is "name{labels} value" or "name value"
         if line and not line.startswith("#"):
             float(line.rsplit(" ", 1)[1])
+
+
+def test_a_password_only_session_where_two_factor_is_due_sees_no_details(client, people):
+    """An administrator without the second factor is as anonymous to /healthz and /metrics."""
+    alive()
+    client.force_login(people[Role.ADMIN])
+    session = client.session
+    session.pop("otp_device_id", None)
+    session.save()
+    assert "checks" not in client.get("/healthz").json()
+    assert client.get("/metrics").status_code == 401
+
+
+def test_a_lost_database_connection_is_a_503_page_even_when_the_driver_error_is_not_wrapped(rf):
+    """core.middleware.DatabaseUnavailableMiddleware: Django's OperationalError, and the driver's
+    own (closing a server-side cursor lets psycopg's through unwrapped); a bug stays a 500."""
+    from django.core.handlers.exception import convert_exception_to_response
+    from django.db import OperationalError, connection
+
+    from core.middleware import DatabaseUnavailableMiddleware
+
+    connection.ensure_connection()
+    for error, status in (
+        (OperationalError("server closed the connection unexpectedly"), 503),
+        (connection.Database.OperationalError("consuming input failed"), 503),
+        (ValueError("a bug"), 500),
+    ):
+
+        def view(request, error=error):
+            raise error
+
+        response = DatabaseUnavailableMiddleware(convert_exception_to_response(view))(rf.get("/bao-tin-gia/"))
+        assert response.status_code == status, error
+        if status == 503:
+            assert "Hệ thống đang bận" in response.content.decode() and response["Retry-After"] == "30"
