@@ -769,7 +769,7 @@ def report(results: list[dict], started: str, measured: str) -> list[str]:
         lambda r: f"{r['stats'].accepted:,} ({r['stats'].accepted_all:,}) / {r['stored']:,}")  # fmt: skip
     row("5xx in the access logs; tracebacks in the logs", lambda r: f"{r['fives']}; {r['tracebacks']}")
     row("kept-alive connections closed by the server (retried)", lambda r: f"{r['stats'].reconnects:,}")
-    row("CPU: the client, the machine", lambda r: f"{r['client_cores']:.1f} cores, {_percent(r['busy'])}")
+    row("CPU: the client, the machine", lambda r: f"{r['client_cores']:.2f} cores, {_percent(r['busy'])}")
     row("load average before", lambda r: f"{r['load_before']:.1f}")
 
     failures = []
