@@ -3,7 +3,8 @@
 Checks: the database answers; the caches answer (the default one and the portal's); the task
 queue's depth and its oldest waiting task; the worker's heartbeat (the scheduler queues a tiny
 task every tick and the worker stamps it: a stale stamp means tasks are not being run); the
-scheduler's tick and each job's last run. The status is "fail" (503) when the database does not
+scheduler's tick and each job's last run; the free space where uploads and backups are written
+(MEDIA_ROOT, the var folder). The status is "fail" (503) when the database does not
 answer, "degraded" (200) when something else is wrong, "ok" otherwise; a load balancer only
 needs the code.
 
@@ -20,6 +21,8 @@ from django.utils import timezone
 
 WORKER_STALE_SECONDS = 300  # the scheduler ticks every minute; five missed ticks is a problem
 SCHEDULER_STALE_SECONDS = 300
+# Checks whose failure makes the status "degraded" (the database's makes it "fail").
+SECONDARY_CHECKS = ("cache", "portal_cache", "disk", "queue", "worker", "scheduler")
 DURATION_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -134,11 +137,41 @@ def heartbeats() -> dict:
     }
 
 
+def disk() -> dict:
+    """Free space of the file systems Tin Cậy writes to: uploads (MEDIA_ROOT) and the var folder
+    (backups, the SQLite database, caches). Below HEALTH_DISK_MIN_FREE_MB on either: not ok — a
+    full disk refuses uploads (misinfo.actions.store_file) and stops backups."""
+    import shutil
+
+    from django.conf import settings
+
+    out, low = {}, []
+    for name, path in (("media", settings.MEDIA_ROOT), ("var", settings.VAR_DIR)):
+        usage = shutil.disk_usage(_existing(path))
+        out[f"{name}_free_mb"] = usage.free // 2**20
+        if usage.free < settings.HEALTH_DISK_MIN_FREE_MB * 2**20:
+            low.append(name)
+    if low:
+        out.update({"ok": False, "detail": f"less than {settings.HEALTH_DISK_MIN_FREE_MB} MB free: {', '.join(low)}"})
+    return out
+
+
+def _existing(path):
+    """The folder, or its nearest existing parent (MEDIA_ROOT appears with the first upload)."""
+    from pathlib import Path
+
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def report() -> tuple[str, dict]:
     checks = {
         "database": _timed(_database),
         "cache": _timed(_cache("default")),
         "portal_cache": _timed(_cache("portal")),
+        "disk": _timed(disk),
     }
     if checks["database"]["ok"]:
         checks["queue"] = _timed(queue)
@@ -148,9 +181,7 @@ def report() -> tuple[str, dict]:
         checks["jobs_failing"] = failed_jobs
     if not checks["database"]["ok"]:
         status = "fail"
-    elif not all(checks[k]["ok"] for k in ("cache", "portal_cache", "queue", "worker", "scheduler")) or checks.get(
-        "jobs_failing"
-    ):
+    elif not all(checks[k]["ok"] for k in SECONDARY_CHECKS) or checks.get("jobs_failing"):
         status = "degraded"
     else:
         status = "ok"
@@ -197,8 +228,11 @@ def exposition() -> str:
     family("tincay_up", "gauge", "1 when /healthz says ok, 0.5 degraded, 0 fail.",
            [({}, {"ok": 1, "degraded": 0.5, "fail": 0}[status])])  # fmt: skip
     family("tincay_check_ok", "gauge", "Each health check: 1 ok, 0 not.",
-           [({"check": k}, int(bool(checks[k].get("ok")))) for k in ("database", "cache", "portal_cache", "worker",
-                                                                      "scheduler") if k in checks])  # fmt: skip
+           [({"check": k}, int(bool(checks[k].get("ok")))) for k in ("database", *SECONDARY_CHECKS)
+            if k in checks and k != "queue"])  # fmt: skip
+    if "media_free_mb" in checks["disk"]:
+        family("tincay_disk_free_bytes", "gauge", "Free space where uploads (media) and backups (var) are written.",
+               [({"path": k}, checks["disk"][f"{k}_free_mb"] * 2**20) for k in ("media", "var")])  # fmt: skip
     if "queue" in checks and "depth" in checks["queue"]:
         family("tincay_queue_depth", "gauge", "Tasks waiting to run.", [({}, checks["queue"]["depth"])])
         family("tincay_queue_oldest_seconds", "gauge", "How long the oldest waiting task has waited.",

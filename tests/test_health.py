@@ -120,3 +120,16 @@ def test_a_lost_database_connection_is_a_503_page_even_when_the_driver_error_is_
         assert response.status_code == status, error
         if status == 503:
             assert "Hệ thống đang bận" in response.content.decode() and response["Retry-After"] == "30"
+
+
+def test_a_disk_short_of_space_makes_the_system_degraded_and_shows_in_the_metrics(client, people, settings):
+    alive()
+    login_ok = client.get("/healthz").json()
+    assert login_ok["status"] == "ok"
+    settings.HEALTH_DISK_MIN_FREE_MB = 10**12  # more than any disk here has free
+    assert client.get("/healthz").json() == {"status": "degraded"}
+    _token, key = ApiToken.issue(people[Role.IT_CENTRE], "prometheus")
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {key}"}).content.decode()
+    assert 'tincay_check_ok{check="disk"} 0' in text and 'tincay_disk_free_bytes{path="media"}' in text
+    checks = client.get("/healthz", headers={"Authorization": f"Bearer {key}"}).json()["checks"]
+    assert not checks["disk"]["ok"] and "media" in checks["disk"]["detail"] and checks["disk"]["var_free_mb"] > 0

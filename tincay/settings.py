@@ -218,6 +218,8 @@ if TASK_BACKEND == "rq":
     RQ_QUEUES = {"default": {"URL": RQ_URL, "DEFAULT_RESULT_TTL": 86400}}
 # Database queue: a task still RUNNING this long was abandoned by a worker that died; the worker's
 # heartbeat task queues it again, at most TASK_MAX_ATTEMPTS runs in all (core.tasks).
+# /healthz says "degraded" when the uploads' or the var folder's disk has less free space than this.
+HEALTH_DISK_MIN_FREE_MB = env_int("HEALTH_DISK_MIN_FREE_MB", 1024)
 TASK_ABANDONED_SECONDS = env_int("TASK_ABANDONED_SECONDS", 1800)
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
 
