@@ -89,7 +89,7 @@ from scripts.bench_portal import (
     machine_busy,
     tool,
 )
-from scripts.demo_server import DEMO_PASSWORD, ROOT, demo_env, gunicorn, prepare
+from scripts.demo_server import DEMO_PASSWORD, ROOT, demo_env, gunicorn, prepare, shell
 from scripts.nginx import LIMITS, PROXY, PROXY_SNIPPET, Nginx
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
@@ -414,14 +414,6 @@ class Load:
 
 
 # --- the set-ups --------------------------------------------------------------------------------
-
-
-def shell(env: dict, code: str) -> str:
-    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
-    if done.returncode:
-        raise RuntimeError(f"manage.py shell failed:\n{done.stderr[-3000:]}")
-    return done.stdout.strip().splitlines()[-1]
 
 
 def log_in(port: int, username: str, cycle: int) -> tuple[str, str]:

@@ -50,6 +50,17 @@ def manage(env: dict, *args: str, quiet: bool = True) -> float:
     return time.perf_counter() - start
 
 
+def shell(env: dict, code: str) -> str:
+    """Run Python in `manage.py shell` with `env`; the last line it printed. Raises with the
+    error's end when it fails."""
+    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"manage.py shell failed:\n{done.stderr[-3000:]}")
+    out = done.stdout.strip()
+    return out.splitlines()[-1] if out else ""
+
+
 def prepare(env: dict) -> None:
     for args in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
         manage(env, *args)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.demo_server import ROOT, demo_env, manage
+from scripts.demo_server import ROOT, demo_env, manage, shell
 from tests.owndb import PG, own_database
 
 pytestmark = pytest.mark.browser  # its own database and processes, not the test database
@@ -27,14 +27,10 @@ def hashes(folder: Path) -> dict[str, str]:
 
 
 def counts(env: dict) -> dict[str, int]:
-    script = "import json; from core.backup import table_counts; print(json.dumps(table_counts()))"
-    out = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-        check=True, timeout=300,
-    )  # fmt: skip
     import json
 
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    code = "import json; from core.backup import table_counts; print(json.dumps(table_counts()))"
+    return json.loads(shell(env, code))
 
 
 @pytest.fixture(scope="module")

@@ -32,21 +32,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from scripts.demo_server import DEMO_PASSWORD, ROOT, demo_env, free_port, manage, prepare
+from scripts.demo_server import DEMO_PASSWORD, ROOT, demo_env, free_port, manage, prepare, shell
 
 pytestmark = pytest.mark.browser  # its own databases and processes, not the test database
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 BUSY_PAGE = "Hệ thống đang bận"
-
-
-def shell(env: dict, code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
 @contextmanager

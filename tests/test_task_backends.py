@@ -10,20 +10,11 @@ import sys
 
 import pytest
 
-from scripts.demo_server import ROOT, demo_env, manage
+from scripts.demo_server import ROOT, demo_env, manage, shell
 
 pytestmark = pytest.mark.browser  # its own database and processes, not the test database
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/9"
-
-
-def shell(env: dict, code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
 def run_worker(env: dict, backend: str) -> None:
