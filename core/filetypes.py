@@ -197,15 +197,20 @@ def _text(data: bytes, label, encodings) -> str:
     raise not_text(label, first_error if tuple(encodings) == ("utf-8",) else None)
 
 
-def check_table(data: bytes, label, *, encodings=("utf-8",), max_unpacked: int = MAX_UNPACKED) -> str:
-    """ "xlsx" or "csv": what a table import may read; Refused naming the field otherwise."""
+def _kind(data: bytes, label, max_unpacked: int = MAX_UNPACKED) -> str | None:
+    """What the bytes begin as (a ZIP opened to see which office file it is), None for text or
+    unknown bytes; Refused when there are none or the ZIP is damaged or a bomb."""
     if not data:
         raise empty(label)
     kind = signature(data)
-    if kind == "zip":
-        kind = zip_kind(data, label, max_unpacked=max_unpacked)
-        if kind == "xlsx":
-            return "xlsx"
+    return zip_kind(data, label, max_unpacked=max_unpacked) if kind == "zip" else kind
+
+
+def check_table(data: bytes, label, *, encodings=("utf-8",), max_unpacked: int = MAX_UNPACKED) -> str:
+    """ "xlsx" or "csv": what a table import may read; Refused naming the field otherwise."""
+    kind = _kind(data, label, max_unpacked)
+    if kind == "xlsx":
+        return "xlsx"
     if kind is not None:
         raise not_a(label, kind, _("a CSV or XLSX table"))
     if _is_markup(_text(data, label, encodings)):
@@ -215,11 +220,7 @@ def check_table(data: bytes, label, *, encodings=("utf-8",), max_unpacked: int =
 
 def check_csv(data: bytes, label, *, encodings=("utf-8",)) -> str:
     """ "csv": a text file in one of `encodings`; Refused naming the field otherwise."""
-    if not data:
-        raise empty(label)
-    kind = signature(data)
-    if kind == "zip":
-        kind = zip_kind(data, label)
+    kind = _kind(data, label)
     if kind is not None:
         raise not_a(label, kind, _("a CSV text file"))
     if _is_markup(_text(data, label, encodings)):
@@ -231,13 +232,9 @@ def check_capture(data: bytes, label) -> str:
     """A captured copy: "png", "jpeg", "gif", "webp", "pdf", "html" (a saved page) or "text"
     (UTF-8, the whole file); Refused naming the field otherwise."""
     expected = _("a screenshot (PNG, JPEG, GIF, WebP), a PDF, a saved web page or text")
-    if not data:
-        raise empty(label)
-    kind = signature(data)
+    kind = _kind(data, label)
     if kind in IMAGES or kind == "pdf":
         return kind
-    if kind == "zip":
-        kind = zip_kind(data, label)
     if kind is not None:
         raise not_a(label, kind, expected)
     try:
@@ -256,11 +253,7 @@ HEADER_RE = re.compile(rb"(From [^\r\n]*|[!-9;-~]{1,76}:[^\r\n]*)\r?\n")
 def check_email(data: bytes, label) -> str:
     """ "eml": an email message as mail programs save it; Refused naming the field otherwise."""
     expected = _("an email message (.eml)")
-    if not data:
-        raise empty(label)
-    kind = signature(data)
-    if kind == "zip":
-        kind = zip_kind(data, label)
+    kind = _kind(data, label)
     if kind is not None:
         raise not_a(label, kind, expected)
     start = data.lstrip(b"\r\n")

@@ -95,9 +95,11 @@ class ContactForm(forms.ModelForm):
         return data
 
 
-def check_upload(upload, check, label, **options):
-    """Run a core.filetypes check on an uploaded file's content (then rewound for the view to
-    read); its refusal becomes the field's error."""
+def check_upload(upload, check, label, *, max_bytes: int, **options):
+    """The field's checks of an uploaded file: at most `max_bytes`, then a core.filetypes check
+    on its content (rewound afterwards for the view to read); a refusal becomes the field's error."""
+    if upload.size > max_bytes:
+        raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": max_bytes // 2**20})
     data = upload.read()
     upload.seek(0)
     try:
@@ -123,9 +125,7 @@ class OrgUnitImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20})
-        check_upload(upload, filetypes.check_csv, self.fields["file"].label)
+        check_upload(upload, filetypes.check_csv, self.fields["file"].label, max_bytes=MAX_BYTES)
         return upload
 
 

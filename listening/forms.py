@@ -88,13 +88,12 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > uploads.MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": uploads.MAX_BYTES // 2**20})
         # By content, in the encodings listening.uploads reads (the tools' exports use them all).
         check_upload(
             upload,
             filetypes.check_table,
             self.fields["file"].label,
+            max_bytes=uploads.MAX_BYTES,
             encodings=uploads.TEXT_ENCODINGS,
             max_unpacked=uploads.MAX_UNPACKED,
         )

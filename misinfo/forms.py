@@ -68,12 +68,9 @@ class PublicTipForm(forms.Form):
         from django.conf import settings
 
         upload = self.cleaned_data.get("attachment")
-        if upload is not None and upload.size > settings.EVIDENCE_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": settings.EVIDENCE_MAX_BYTES // 2**20}
-            )
         if upload is not None:  # by content, the whole file (actions.check_file then decides how it is kept)
-            check_upload(upload, filetypes.check_capture, self.fields["attachment"].label)
+            label = self.fields["attachment"].label
+            check_upload(upload, filetypes.check_capture, label, max_bytes=settings.EVIDENCE_MAX_BYTES)
         return upload
 
 
@@ -134,10 +131,7 @@ class EvidenceForm(forms.Form):
         from django.conf import settings
 
         upload = self.cleaned_data.get("file")
-        if upload is not None and upload.size > settings.EVIDENCE_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": settings.EVIDENCE_MAX_BYTES // 2**20}
-            )
         if upload is not None:  # by content, the whole file (actions.check_file then decides how it is kept)
-            check_upload(upload, filetypes.check_capture, self.fields["file"].label)
+            label = self.fields["file"].label
+            check_upload(upload, filetypes.check_capture, label, max_bytes=settings.EVIDENCE_MAX_BYTES)
         return upload

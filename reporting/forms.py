@@ -69,8 +69,7 @@ class CycleImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20})
         # By content, as the importer reads it: UTF-8 text, or a workbook that unpacks to its limit.
-        check_upload(upload, filetypes.check_table, self.fields["file"].label, max_unpacked=MAX_UNPACKED)
+        label = self.fields["file"].label
+        check_upload(upload, filetypes.check_table, label, max_bytes=MAX_BYTES, max_unpacked=MAX_UNPACKED)
         return upload

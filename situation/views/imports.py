@@ -51,13 +51,12 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > importer.MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": importer.MAX_BYTES // 2**20})
         # By content; text in the encodings the importer reads (it decodes as listening.uploads does).
         check_upload(
             upload,
             filetypes.check_table,
             self.fields["file"].label,
+            max_bytes=importer.MAX_BYTES,
             encodings=TEXT_ENCODINGS,
             max_unpacked=importer.MAX_UNPACKED,
         )
